@@ -1,0 +1,248 @@
+/**
+ * The application: settings, database, services and compiled routes, and `handle()`, the path of one
+ * request through Gatehouse independent of the HTTP library:
+ *
+ *   IncomingRequest -> Request -> view.dispatch() -> Response -> finalize (headers, cookies) -> render
+ *
+ * `createApp` resolves and checks everything at start-up, so mistakes fail there with a message that
+ * names the view and the fix, and the per-request path only reads what was prepared.
+ */
+import { serialize as serializeCookie, type SerializeOptions } from 'cookie';
+import { Migrator } from 'kysely';
+import { resolveSettings, type Settings, type SettingsInput } from './settings.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { Accounts } from './auth/accounts.ts';
+import { coreMigrations } from './auth/migrations.ts';
+import { MemoryThrottleStore } from './throttling/memory-store.ts';
+import type { ThrottleStore } from './throttling/store.ts';
+import { Request, type IncomingRequest } from './request.ts';
+import { Response, RawResponse } from './response.ts';
+import { APIException, ImproperlyConfigured, NotFound } from './exceptions.ts';
+import { compileView, type APIView, type CompiledView } from './views/api-view.ts';
+import type { Route } from './routers.ts';
+import type { AppContext } from './app-context.ts';
+import { silentLogger, type Logger } from './logging.ts';
+import { explain } from './trace.ts';
+import type { Model } from './models/index.ts';
+import type { User } from './auth/user.ts';
+import { JSONRenderer } from './renderers.ts';
+import { parseMediaType } from './media-types.ts';
+import { ForcedAuthentication } from './authentication/forced.ts';
+
+export interface AppOptions {
+  settings?: SettingsInput;
+  routes: readonly Route[];
+  /** The app's models: `migrate` creates their tables and their add/change/delete/view permissions. */
+  models?: readonly Model[];
+  /** An open database to use instead of opening `settings.databaseUrl`. */
+  database?: Database;
+  throttleStore?: ThrottleStore;
+  logger?: Logger;
+}
+
+/** A rendered response, ready for any HTTP library. */
+export interface Rendered {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer;
+}
+
+/** Test-client controls (DRF's APIClient): never reachable from the network. */
+export interface HandleOptions {
+  forceUser?: User | null;
+  forceToken?: unknown;
+  enforceCsrfChecks?: boolean;
+}
+
+export interface CompiledRoute {
+  readonly route: Route;
+  readonly view: CompiledView;
+}
+
+const json = new JSONRenderer();
+const JSON_MEDIA = parseMediaType('application/json');
+
+export class Gatehouse implements AppContext {
+  readonly settings: Settings;
+  readonly db: Database;
+  readonly accounts: Accounts;
+  readonly throttleStore: ThrottleStore;
+  readonly logger: Logger;
+  readonly models: readonly Model[];
+  readonly routes: readonly CompiledRoute[];
+
+  constructor(options: AppOptions) {
+    this.settings = resolveSettings(options.settings);
+    this.db = options.database ?? openDatabase(this.settings.databaseUrl);
+    this.accounts = new Accounts(this.db, this.settings);
+    this.throttleStore = options.throttleStore ?? new MemoryThrottleStore();
+    this.logger = options.logger ?? silentLogger;
+    this.models = options.models ?? [];
+    const seen = new Set<string>();
+    this.routes = options.routes.map((route) => {
+      if (seen.has(route.path)) throw new ImproperlyConfigured(`Two routes have the path "${route.path}"; each path may be routed once.`);
+      seen.add(route.path);
+      return {
+        route,
+        view: compileView(route.view, this, {
+          ...(route.actions ? { actions: { ...route.actions } } : {}),
+          ...(route.initkwargs ? { initkwargs: { ...route.initkwargs } } : {}),
+          name: route.view.name,
+        }),
+      };
+    });
+  }
+
+  /**
+   * Creates the framework's tables (versioned migrations), then the models' tables and their
+   * permissions. Safe to run repeatedly.
+   */
+  async migrate(): Promise<void> {
+    const { error } = await new Migrator({ db: this.db.kysely, provider: coreMigrations, migrationTableName: 'gatehouse_migrations' }).migrateToLatest();
+    if (error) throw error;
+    for (const model of this.models) {
+      await model.createTable(this.db);
+      await this.accounts.ensureModelPermissions(model.name);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  /** One request through the pipeline; never throws. */
+  async handle(compiled: CompiledRoute, incoming: IncomingRequest, params: Record<string, string>, options?: HandleOptions): Promise<Rendered> {
+    const request = new Request(incoming, this);
+    let view: APIView | undefined;
+    let response: Response | RawResponse;
+    try {
+      const { format, ...kwargs } = params;
+      if (!validParams(kwargs, format, compiled.route.formatSuffix === true)) throw new NotFound();
+      if (options) applyTestOptions(request, options);
+      view = new compiled.view.viewClass();
+      view.compiled = compiled.view;
+      view.kwargs = kwargs;
+      request.kwargs = kwargs;
+      view.format = format;
+      Object.assign(view, compiled.view.initkwargs);
+      view.action = compiled.view.actions === undefined ? undefined : request.method === 'OPTIONS' ? 'metadata' : compiled.view.actions[request.method.toLowerCase()] ?? (request.method === 'HEAD' ? compiled.view.actions.get : undefined);
+      response = await view.dispatch(request);
+    } catch (error) {
+      response = this.#errorResponse(error, request);
+    }
+    return this.finalize(request, response, view);
+  }
+
+  /** Answers a request no route matched, or that the HTTP layer rejected, with a DRF-style JSON error. */
+  async handleError(incoming: IncomingRequest, error: APIException): Promise<Rendered> {
+    const request = new Request(incoming, this);
+    return this.finalize(request, this.#errorResponse(error, request), undefined);
+  }
+
+  #errorResponse(error: unknown, request: Request): Response {
+    if (error instanceof APIException) {
+      const response = new Response(error.body(), error.status, { ...error.headers });
+      response.exception = true;
+      return response;
+    }
+    this.logger.error({ err: error, method: request.method, path: request.path }, 'unhandled error');
+    const response = new Response({ detail: 'A server error occurred.' }, 500);
+    response.exception = true;
+    return response;
+  }
+
+  /**
+   * DRF's `finalize_response` and Django's middleware on the way out: Allow and Vary on every view
+   * response, the session saved and its cookie sent or deleted, the csrftoken cookie when a page used
+   * it, then the negotiated renderer.
+   */
+  async finalize(request: Request, response: Response | RawResponse, view: APIView | undefined): Promise<Rendered> {
+    const headers: Record<string, string | string[]> = {};
+    if (view !== undefined) {
+      headers.allow = view.compiled.allowHeader;
+      if (view.compiled.vary) headers.vary = view.compiled.vary;
+    }
+    Object.assign(headers, response.headers);
+    let cookies: string[] | undefined;
+    try {
+      cookies = await this.#cookies(request, response.status);
+    } catch (error) {
+      response = this.#errorResponse(error, request);
+    }
+    if (cookies !== undefined) {
+      headers['set-cookie'] = cookies;
+      headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
+    }
+    if (this.settings.debug && response.status >= 400 && response.status !== 404 && request.trace.length > 0) {
+      const explanation = explain(request.trace, response.status);
+      headers['gatehouse-decision'] = explanation.replace(/[^\x20-\x7e]/g, '?');
+      this.logger.warn({ method: request.method, path: request.path, status: response.status, decision: explanation }, 'request denied');
+    }
+    if (response instanceof RawResponse) return { status: response.status, headers, body: response.body };
+    const negotiated = view?.negotiated;
+    const renderer = negotiated?.renderer ?? view?.policies.renderers[0] ?? json;
+    let status = response.status;
+    let body: string;
+    try {
+      body = renderer.render(response.data, { request, response, view, accepted: negotiated?.accepted ?? JSON_MEDIA });
+    } catch (error) {
+      this.logger.error({ err: error, path: request.path }, 'render failed');
+      status = 500;
+      body = JSON.stringify({ detail: 'A server error occurred.' });
+    }
+    if (renderer.mediaType === 'text/html' && status === 204) status = 200;
+    if (body !== '') headers['content-type'] = renderer.contentType;
+    return { status, headers, body };
+  }
+
+  async #cookies(request: Request, status: number): Promise<string[] | undefined> {
+    const settings = this.settings;
+    const cookies: string[] = [];
+    const session = request.session;
+    if (session !== null && status < 500) {
+      if (session.modified && !session.flushed) await this.accounts.saveSession(session);
+      if (session.key !== null && session.key !== session.receivedKey) {
+        cookies.push(cookie(settings.sessionCookieName, session.key, settings.sessionCookieAge, settings.sessionCookieSecure, settings.sessionCookieSameSite, true));
+      } else if (session.flushed && session.key === null && request.cookies[settings.sessionCookieName] !== undefined) {
+        cookies.push(cookie(settings.sessionCookieName, '', 0, settings.sessionCookieSecure, settings.sessionCookieSameSite, true));
+      }
+    }
+    if (request.csrfCookieUsed && request.csrfCookie !== undefined) {
+      cookies.push(cookie(settings.csrfCookieName, request.csrfCookie, settings.csrfCookieAge, settings.csrfCookieSecure, settings.csrfCookieSameSite, false));
+    }
+    return cookies.length > 0 ? cookies : undefined;
+  }
+}
+
+function cookie(name: string, value: string, maxAge: number, secure: boolean, sameSite: Settings['sessionCookieSameSite'], httpOnly: boolean): string {
+  const options: SerializeOptions = {
+    expires: maxAge === 0 ? new Date(0) : new Date(Date.now() + maxAge * 1000),
+    maxAge,
+    path: '/',
+    httpOnly,
+    secure,
+  };
+  if (sameSite) options.sameSite = sameSite.toLowerCase() as 'lax' | 'strict' | 'none';
+  return serializeCookie(name, value, options);
+}
+
+/** DRF's URL patterns: a lookup value without `/` or `.`, a format of lowercase letters and digits. */
+function validParams(kwargs: Record<string, string>, format: string | undefined, formatSuffix: boolean): boolean {
+  if (format !== undefined && (!formatSuffix || !/^[a-z0-9]+$/.test(format))) return false;
+  for (const key in kwargs) {
+    const value = kwargs[key]!;
+    if (value === '' || value.includes('.') || value.includes('/')) return false;
+  }
+  return true;
+}
+
+function applyTestOptions(request: Request, options: HandleOptions): void {
+  if (!options.enforceCsrfChecks) request.dontEnforceCsrfChecks = true;
+  if (options.forceUser != null || options.forceToken != null) {
+    request.authenticators = [new ForcedAuthentication(options.forceUser ?? null, options.forceToken ?? null)];
+  }
+}
+
+export async function createApp(options: AppOptions): Promise<Gatehouse> {
+  return new Gatehouse(options);
+}

@@ -1,0 +1,352 @@
+/**
+ * Accounts: users, their passwords, permissions, sessions and tokens, over the framework's tables.
+ * The queries on the per-request path (a session or a token to its user) are one indexed join each,
+ * compiled once at start-up.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import { prepare, type Prepared } from '../db/prepared.ts';
+import type { Settings } from '../settings.ts';
+import type { Request } from '../request.ts';
+import { ValidationError } from '../exceptions.ts';
+import { checkPassword, makePassword, runDummyHasher } from './hashers.ts';
+import { User, type UserRow } from './user.ts';
+import { AUTH_USER_HASH, AUTH_USER_ID, Session, isValidSessionKey, newSessionKey } from './sessions.ts';
+import { TokenSealer, digestKey, generateKey } from './token-crypto.ts';
+import { newMaskedToken } from '../authentication/csrf.ts';
+
+/** `request.auth` after token authentication. Renders as its key, as DRF's Token does. */
+export class Token {
+  constructor(
+    readonly key: string,
+    readonly userId: number,
+  ) {}
+
+  toString(): string {
+    return this.key;
+  }
+
+  toJSON(): string {
+    return this.key;
+  }
+}
+
+export interface NewUser {
+  username: string;
+  /** Null or absent: an unusable password (the user cannot log in with one). */
+  password?: string | null;
+  email?: string;
+  isStaff?: boolean;
+  isSuperuser?: boolean;
+  isActive?: boolean;
+}
+
+const USER_COLUMNS = ['u.id', 'u.username', 'u.password', 'u.email', 'u.is_active', 'u.is_staff', 'u.is_superuser'] as const;
+
+type SessionRow = UserRow & { session_data: string; expire_date: number | string; user_found: number | null };
+
+export class Accounts {
+  readonly db: Database;
+  readonly #settings: Settings;
+  readonly #sealer: TokenSealer;
+  readonly #hashKey: Buffer;
+  readonly #userByToken: Prepared<[string], UserRow>;
+  readonly #sessionByKey: Prepared<[string, number], SessionRow>;
+  readonly #userByName: Prepared<[string], UserRow>;
+  readonly #permissionsOf: Prepared<[number, number], { codename: string }>;
+
+  constructor(db: Database, settings: Settings) {
+    this.db = db;
+    this.#settings = settings;
+    this.#sealer = new TokenSealer(settings.secretKey);
+    this.#hashKey = createHash('sha256').update(`gatehouse.session-auth-hash${settings.secretKey}`).digest();
+    const k = db.kysely;
+    this.#userByToken = prepare(
+      db,
+      k.selectFrom('authtoken_token as t').innerJoin('auth_user as u', 'u.id', 't.user_id').select(USER_COLUMNS).where('t.digest', '=', ''),
+    );
+    this.#sessionByKey = prepare(
+      db,
+      k
+        .selectFrom('django_session as s')
+        .leftJoin('auth_user as u', 'u.id', 's.user_id')
+        .select([...USER_COLUMNS, 's.session_data', 's.expire_date', 'u.id as user_found'])
+        .where('s.session_key', '=', '')
+        .where('s.expire_date', '>', 0),
+    );
+    this.#userByName = prepare(db, k.selectFrom('auth_user as u').select(USER_COLUMNS).where('u.username', '=', ''));
+    this.#permissionsOf = prepare(
+      db,
+      k
+        .selectFrom('auth_permission as p')
+        .select('p.codename')
+        .where((eb) =>
+          eb.or([
+            eb('p.id', 'in', eb.selectFrom('auth_user_user_permissions').select('permission_id').where('user_id', '=', 0)),
+            eb(
+              'p.id',
+              'in',
+              eb
+                .selectFrom('auth_group_permissions as gp')
+                .innerJoin('auth_user_groups as ug', 'ug.group_id', 'gp.group_id')
+                .select('gp.permission_id')
+                .where('ug.user_id', '=', 0),
+            ),
+          ]),
+        ),
+    );
+  }
+
+  #user(row: UserRow): User {
+    return new User(row, this.#loadPermissions);
+  }
+
+  readonly #loadPermissions = async (userId: number): Promise<ReadonlySet<string>> =>
+    new Set((await this.#permissionsOf(userId, userId)).map((r) => r.codename));
+
+  // ---------------------------------------------------------------- passwords
+
+  /**
+   * Django's ModelBackend: the active user with this username and password, or null. A missing user
+   * still costs one hash, so timing does not reveal which usernames exist. A correct password under
+   * an outdated hasher (a Django pbkdf2 hash) is re-hashed with scrypt.
+   */
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const [row] = await this.#userByName(username);
+    if (row === undefined) {
+      await runDummyHasher(password);
+      return null;
+    }
+    const { valid, mustUpdate } = await checkPassword(password, row.password);
+    if (!valid || !row.is_active) return null;
+    if (mustUpdate) {
+      row.password = await makePassword(password);
+      await this.db.kysely.updateTable('auth_user').set({ password: row.password }).where('id', '=', row.id).execute();
+    }
+    return this.#user(row);
+  }
+
+  async setPassword(userId: number, password: string | null): Promise<void> {
+    const hash = password === null ? unusablePassword() : await makePassword(password);
+    await this.db.kysely.updateTable('auth_user').set({ password: hash }).where('id', '=', userId).execute();
+  }
+
+  // ---------------------------------------------------------------- users
+
+  async createUser(input: NewUser): Promise<User> {
+    const username = input.username.trim();
+    if (!username) throw new ValidationError({ username: ['This field may not be blank.'] });
+    if (username.length > 150) throw new ValidationError({ username: ['Ensure this field has no more than 150 characters.'] });
+    if (await this.getUserByUsername(username)) {
+      throw new ValidationError({ username: ['A user with that username already exists.'] });
+    }
+    const row = await this.db.kysely
+      .insertInto('auth_user')
+      .values({
+        username,
+        password: input.password == null ? unusablePassword() : await makePassword(input.password),
+        email: input.email ?? '',
+        is_staff: input.isStaff ? 1 : 0,
+        is_superuser: input.isSuperuser ? 1 : 0,
+        is_active: input.isActive === false ? 0 : 1,
+        date_joined: new Date().toISOString(),
+      })
+      .returning(['id', 'username', 'password', 'email', 'is_active', 'is_staff', 'is_superuser'])
+      .executeTakeFirstOrThrow();
+    return this.#user(row as UserRow);
+  }
+
+  async getUserByUsername(username: string): Promise<User | null> {
+    const [row] = await this.#userByName(username);
+    return row === undefined ? null : this.#user(row);
+  }
+
+  async getUser(id: number): Promise<User | null> {
+    const row = await this.db.kysely.selectFrom('auth_user as u').select(USER_COLUMNS).where('u.id', '=', id).executeTakeFirst();
+    return row === undefined ? null : this.#user(row as UserRow);
+  }
+
+  /** Creates the add/change/delete/view permissions of a model, as Django's post-migrate signal does. */
+  async ensureModelPermissions(modelName: string, verboseName = modelName): Promise<void> {
+    for (const action of ['add', 'change', 'delete', 'view']) {
+      await this.db.kysely
+        .insertInto('auth_permission')
+        .values({ codename: `${action}_${modelName}`, name: `Can ${action} ${verboseName}` })
+        .onConflict((oc) => oc.column('codename').doNothing())
+        .execute();
+    }
+  }
+
+  async createGroup(name: string, permissions: readonly string[] = []): Promise<number> {
+    const { id } = await this.db.kysely.insertInto('auth_group').values({ name }).returning('id').executeTakeFirstOrThrow();
+    for (const codename of permissions) {
+      const permission = await this.db.kysely.selectFrom('auth_permission').select('id').where('codename', '=', codename).executeTakeFirst();
+      if (permission === undefined) throw new ValidationError({ permissions: [`Unknown permission "${codename}".`] });
+      await this.db.kysely.insertInto('auth_group_permissions').values({ group_id: id, permission_id: permission.id }).execute();
+    }
+    return id as number;
+  }
+
+  async addUserToGroup(userId: number, groupName: string): Promise<void> {
+    const group = await this.db.kysely.selectFrom('auth_group').select('id').where('name', '=', groupName).executeTakeFirst();
+    if (group === undefined) throw new ValidationError({ groups: [`Unknown group "${groupName}".`] });
+    await this.db.kysely.insertInto('auth_user_groups').values({ user_id: userId, group_id: group.id }).execute();
+  }
+
+  async grantPermission(userId: number, codename: string): Promise<void> {
+    const permission = await this.db.kysely.selectFrom('auth_permission').select('id').where('codename', '=', codename).executeTakeFirst();
+    if (permission === undefined) throw new ValidationError({ permissions: [`Unknown permission "${codename}".`] });
+    await this.db.kysely.insertInto('auth_user_user_permissions').values({ user_id: userId, permission_id: permission.id }).execute();
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  /** The user a token key belongs to (one indexed query), or null for an unknown key. */
+  async tokenUser(key: string): Promise<[User, Token] | null> {
+    const [row] = await this.#userByToken(digestKey(key));
+    return row === undefined ? null : [this.#user(row), new Token(key, row.id)];
+  }
+
+  /**
+   * The user's token, created when they have none (DRF's `get_or_create`). An existing token is
+   * unsealed; if it was sealed under another secret key it cannot be returned, so it is replaced.
+   */
+  async getOrCreateToken(userId: number): Promise<{ key: string; created: boolean }> {
+    const existing = await this.db.kysely.selectFrom('authtoken_token').select('sealed').where('user_id', '=', userId).executeTakeFirst();
+    if (existing !== undefined) {
+      const key = this.#sealer.unseal(existing.sealed as string);
+      if (key !== null) return { key, created: false };
+    }
+    return { key: await this.setToken(userId, generateKey()), created: true };
+  }
+
+  /** Replaces the user's token with `key` (a new random one by default), as `drf_create_token -r`. */
+  async setToken(userId: number, key: string = generateKey()): Promise<string> {
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.deleteFrom('authtoken_token').where('user_id', '=', userId).execute();
+      await trx
+        .insertInto('authtoken_token')
+        .values({ digest: digestKey(key), sealed: this.#sealer.seal(key), user_id: userId, created: new Date().toISOString() })
+        .execute();
+    });
+    return key;
+  }
+
+  async revokeToken(userId: number): Promise<void> {
+    await this.db.kysely.deleteFrom('authtoken_token').where('user_id', '=', userId).execute();
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /**
+   * The session named by the request's cookie and its user (one indexed join). The user is null when
+   * the session is anonymous, expired, belongs to an inactive user, or predates a password change
+   * (Django's session hash check: changing a password logs out other sessions).
+   */
+  async loadSession(request: Request): Promise<{ session: Session; user: User | null }> {
+    if (request.session !== null) return { session: request.session, user: null };
+    const key = request.cookies[this.#settings.sessionCookieName];
+    if (!key || !isValidSessionKey(key)) {
+      request.session = new Session(null);
+      return { session: request.session, user: null };
+    }
+    const [row] = await this.#sessionByKey(key, Date.now());
+    let data: Record<string, unknown> = {};
+    if (row !== undefined) {
+      try {
+        data = JSON.parse(row.session_data) as Record<string, unknown>;
+      } catch {
+        data = {};
+      }
+    }
+    const session = new Session(row === undefined ? null : key, data);
+    // A cookie naming no live session: the client's cookie is stale and gets deleted on the way out.
+    if (row === undefined) session.flushed = true;
+    request.session = session;
+    if (row === undefined || row.user_found === null || !row.is_active) return { session, user: null };
+    if (!this.#hashMatches(session.get(AUTH_USER_HASH), row.password)) {
+      await this.flush(session);
+      return { session, user: null };
+    }
+    return { session, user: this.#user(row) };
+  }
+
+  /**
+   * Django's `login()`: the session gets a new key (flushed first if it belonged to someone else),
+   * records the user, and the CSRF token is rotated so a token seen before login is useless after it.
+   */
+  async login(request: Request, user: User): Promise<void> {
+    const { session } = await this.loadSession(request);
+    if (session.userId !== null && session.userId !== user.id) session.data = {};
+    if (session.key !== null) await this.deleteSession(session.key);
+    session.key = newSessionKey();
+    session.flushed = false;
+    session.set(AUTH_USER_ID, String(user.id));
+    session.set(AUTH_USER_HASH, this.#sessionHash(user.passwordHash));
+    await this.saveSession(session);
+    request.user = user;
+    request.csrfCookie = newMaskedToken();
+    request.csrfCookieUsed = true;
+    await this.db.kysely.updateTable('auth_user').set({ last_login: new Date().toISOString() }).where('id', '=', user.id).execute();
+  }
+
+  /** A new logged-in session for `user`, returning its key (the test client's `login()`). */
+  async createSessionFor(user: User): Promise<string> {
+    const session = new Session(null);
+    session.set(AUTH_USER_ID, String(user.id));
+    session.set(AUTH_USER_HASH, this.#sessionHash(user.passwordHash));
+    await this.saveSession(session);
+    return session.key!;
+  }
+
+  async deleteSession(key: string): Promise<void> {
+    await this.db.kysely.deleteFrom('django_session').where('session_key', '=', key).execute();
+  }
+
+  /** Django's `logout()`: the session is deleted server-side, so its cookie is worthless from now on. */
+  async logout(request: Request): Promise<void> {
+    const { session } = await this.loadSession(request);
+    await this.flush(session);
+  }
+
+  async flush(session: Session): Promise<void> {
+    if (session.key !== null) await this.deleteSession(session.key);
+    session.key = null;
+    session.data = {};
+    session.modified = false;
+    session.flushed = true;
+  }
+
+  async saveSession(session: Session): Promise<void> {
+    if (session.key === null) session.key = newSessionKey();
+    const expireDate = Date.now() + this.#settings.sessionCookieAge * 1000;
+    const values = { session_data: JSON.stringify(session.data), expire_date: expireDate, user_id: session.userId };
+    await this.db.kysely
+      .insertInto('django_session')
+      .values({ session_key: session.key, ...values })
+      .onConflict((oc) => oc.column('session_key').doUpdateSet(values))
+      .execute();
+    session.modified = false;
+  }
+
+  /** Removes expired sessions (Django's `clearsessions`). */
+  async clearExpiredSessions(): Promise<number> {
+    const result = await this.db.kysely.deleteFrom('django_session').where('expire_date', '<=', Date.now()).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  #sessionHash(passwordHash: string): string {
+    return createHmac('sha256', this.#hashKey).update(passwordHash).digest('hex');
+  }
+
+  #hashMatches(stored: unknown, passwordHash: string): boolean {
+    if (typeof stored !== 'string') return false;
+    const expected = Buffer.from(this.#sessionHash(passwordHash));
+    const given = Buffer.from(stored);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}
+
+function unusablePassword(): string {
+  return `!${generateKey()}`;
+}

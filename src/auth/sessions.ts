@@ -1,0 +1,59 @@
+/**
+ * Server-side sessions, as Django's database backend: the browser holds only a random key in the
+ * `sessionid` cookie; the data lives in `django_session`. A session changes key at login (fixation)
+ * and is deleted at logout, so a replayed cookie is worthless.
+ */
+import { randomInt } from 'node:crypto';
+
+const KEY_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Django's session key: 32 characters of lowercase letters and digits. */
+export function newSessionKey(): string {
+  let key = '';
+  for (let i = 0; i < 32; i++) key += KEY_CHARS[randomInt(KEY_CHARS.length)];
+  return key;
+}
+
+/** A syntactically valid key; anything else is never looked up. */
+export function isValidSessionKey(key: string): boolean {
+  return key.length >= 8 && key.length <= 40 && /^[a-z0-9]+$/.test(key);
+}
+
+export const AUTH_USER_ID = '_auth_user_id';
+export const AUTH_USER_HASH = '_auth_user_hash';
+
+export class Session {
+  /** The key the data is stored under; null until first saved. */
+  key: string | null;
+  /** The key the client sent, to delete its cookie when the session is flushed. */
+  readonly receivedKey: string | null;
+  data: Record<string, unknown>;
+  /** Data or key changed: save it and (re)send the cookie. */
+  modified = false;
+  /** Deleted (logout, or a stale login): the cookie must be deleted. */
+  flushed = false;
+
+  constructor(key: string | null, data: Record<string, unknown> = {}) {
+    this.key = key;
+    this.receivedKey = key;
+    this.data = data;
+  }
+
+  get(name: string): unknown {
+    return this.data[name];
+  }
+
+  set(name: string, value: unknown): void {
+    this.data[name] = value;
+    this.modified = true;
+  }
+
+  get userId(): number | null {
+    const id = Number(this.data[AUTH_USER_ID]);
+    return Number.isSafeInteger(id) ? id : null;
+  }
+
+  get isEmpty(): boolean {
+    return Object.keys(this.data).length === 0;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * SessionAuthentication: the user logged in through the login form, identified by the `sessionid`
+ * cookie. Because browsers send cookies on cross-site requests too, an unsafe request authenticated
+ * this way must prove it came from our own pages: Django's CSRF check (the `csrftoken` cookie echoed
+ * in `X-CSRFToken` or the `csrfmiddlewaretoken` form field, and a same-origin `Origin`). The check
+ * runs only when the session authenticated the user, and its failure is a 403 `CSRF Failed: <reason>`
+ * raised during authentication, before any permission.
+ */
+import { PermissionDenied } from '../exceptions.ts';
+import type { Request } from '../request.ts';
+import { BaseAuthentication, type AuthResult } from './base.ts';
+import { checkCsrf } from './csrf.ts';
+
+export class SessionAuthentication extends BaseAuthentication {
+  override async authenticate(request: Request): Promise<AuthResult | null> {
+    const { user } = await request.app.accounts.loadSession(request);
+    if (user === null || !user.isActive) return null;
+    this.enforceCsrf(request);
+    return [user, null];
+  }
+
+  enforceCsrf(request: Request): void {
+    if (request.dontEnforceCsrfChecks) return;
+    const reason = csrfFailure(request);
+    request.record({ step: 'csrf', outcome: reason === null ? 'passed' : 'failed', ...(reason === null ? {} : { reason }) });
+    if (reason !== null) throw new PermissionDenied(`CSRF Failed: ${reason}`);
+  }
+}
+
+/**
+ * Django's CsrfViewMiddleware verdict for this request: null to accept, else the reason. Reading the
+ * form field of a POST parses the body, so a malformed POST fails here with 400/415, as in DRF.
+ */
+export function csrfFailure(request: Request): string | null {
+  const settings = request.app.settings;
+  let formToken: string | undefined;
+  if (request.method === 'POST' && request.isFormData) {
+    const value = (request.data as Record<string, unknown>).csrfmiddlewaretoken;
+    formToken = Array.isArray(value) ? String(value[value.length - 1]) : typeof value === 'string' ? value : undefined;
+  } else if (request.method === 'POST') {
+    void request.data;
+  }
+  return checkCsrf({
+    method: request.method,
+    isSecure: request.isSecure,
+    host: request.host,
+    origin: request.header('origin'),
+    referer: request.header('referer'),
+    cookieToken: request.cookies[settings.csrfCookieName],
+    formToken,
+    headerToken: request.header(settings.csrfHeaderName.toLowerCase()),
+    trustedOrigins: settings.csrfTrustedOrigins,
+    checkOrigin: settings.csrfCheckOrigin,
+  });
+}

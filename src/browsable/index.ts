@@ -1,0 +1,16 @@
+/**
+ * The browsable API: the HTML renderer and its templates. Users override a template by pointing
+ * `templateDirs` at a folder holding a file of the same name (as DRF's `rest_framework/api.html`).
+ */
+import { JSONRenderer, type Renderer } from '../renderers.ts';
+import { BrowsableAPIRenderer } from './renderer.ts';
+
+export { BrowsableAPIRenderer } from './renderer.ts';
+export { renderTemplate } from './templates.ts';
+
+const DEFAULT_RENDERERS: readonly Renderer[] = [new JSONRenderer(), new BrowsableAPIRenderer()];
+
+/** DRF's default: JSON first (so clients without an Accept header get JSON), then the browsable API. */
+export function defaultRenderers(): readonly Renderer[] {
+  return DEFAULT_RENDERERS;
+}

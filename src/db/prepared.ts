@@ -1,0 +1,20 @@
+/**
+ * Queries compiled once at start-up and run with new parameters: the per-request path neither builds
+ * nor compiles SQL. Build the query with placeholder values in the order the parameters will be given.
+ */
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Database } from './database.ts';
+
+export type Prepared<P extends readonly unknown[], R> = (...params: P) => Promise<R[]>;
+
+export function prepare<P extends readonly unknown[], R = Record<string, unknown>>(
+  db: Database,
+  query: Compilable<unknown>,
+): Prepared<P, R> {
+  const compiled = query.compile();
+  const { kysely } = db;
+  return async (...params: P) => {
+    const result = await kysely.executeQuery<R>({ ...compiled, parameters: params } as CompiledQuery<R>);
+    return result.rows as R[];
+  };
+}

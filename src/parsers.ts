@@ -1,0 +1,103 @@
+/**
+ * Body parsers, chosen by the request's Content-Type (DRF's `parsers.py`). A parser turns the raw
+ * bytes into data or throws ParseError (400); the request throws UnsupportedMediaType (415) when no
+ * parser takes the content type. Bodies arrive whole (the adapter enforces the size limit), so parsing
+ * is synchronous.
+ */
+import busboy from 'busboy';
+import { ParseError } from './exceptions.ts';
+
+export interface Parser {
+  /** The media type this parser takes, e.g. `application/json`. */
+  readonly mediaType: string;
+  parse(body: Buffer, params: Record<string, string>): unknown;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function decodeUtf8(body: Buffer, what: string): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new ParseError(`${what} parse error - body is not valid UTF-8.`);
+  }
+}
+
+export class JSONParser implements Parser {
+  readonly mediaType = 'application/json';
+
+  parse(body: Buffer): unknown {
+    const text = decodeUtf8(body, 'JSON');
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new ParseError(`JSON parse error - ${(error as Error).message}`);
+    }
+  }
+}
+
+/** A form field repeated in the body arrives as an array of its values. */
+export type FormData = Record<string, string | string[]>;
+
+function addField(data: FormData, name: string, value: string): void {
+  const existing = data[name];
+  if (existing === undefined) data[name] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else data[name] = [existing, value];
+}
+
+export class FormParser implements Parser {
+  readonly mediaType = 'application/x-www-form-urlencoded';
+
+  parse(body: Buffer): FormData {
+    // A null prototype keeps a field named `__proto__` an ordinary field.
+    const data: FormData = Object.create(null);
+    for (const [name, value] of new URLSearchParams(decodeUtf8(body, 'Form'))) {
+      addField(data, name, value);
+    }
+    return data;
+  }
+}
+
+export interface UploadedFile {
+  filename: string;
+  contentType: string;
+  size: number;
+  content: Buffer;
+}
+
+export class MultiPartParser implements Parser {
+  readonly mediaType = 'multipart/form-data';
+
+  parse(body: Buffer, params: Record<string, string>): Record<string, string | string[] | UploadedFile> {
+    const data: Record<string, string | string[] | UploadedFile> = Object.create(null);
+    if (!params.boundary) throw new ParseError('Multipart form parse error - Invalid boundary in multipart: None');
+    let failure: Error | undefined;
+    const files: [string, { read(): Buffer | null }, { filename?: string | undefined; mimeType: string }][] = [];
+    try {
+      // The whole body is in memory, and busboy emits fields and buffers file data while `end` runs,
+      // so everything is available synchronously once it returns.
+      const parser = busboy({
+        headers: { 'content-type': `multipart/form-data; boundary=${params.boundary}` },
+        fileHwm: body.length + 1,
+        defParamCharset: 'utf8',
+      });
+      parser.on('field', (name, value) => addField(data as FormData, name, value));
+      parser.on('file', (name, stream, info) => files.push([name, stream as never, info]));
+      parser.on('error', (error: Error) => (failure = error));
+      parser.end(body);
+    } catch (error) {
+      failure = error as Error;
+    }
+    if (failure) throw new ParseError(`Multipart form parse error - ${failure.message}`);
+    for (const [name, stream, info] of files) {
+      const chunks: Buffer[] = [];
+      for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) chunks.push(chunk);
+      const content = Buffer.concat(chunks);
+      data[name] = { filename: info.filename ?? '', contentType: info.mimeType, size: content.length, content };
+    }
+    return data;
+  }
+}
+
+export const DEFAULT_PARSERS: readonly Parser[] = [new JSONParser(), new FormParser(), new MultiPartParser()];

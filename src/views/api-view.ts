@@ -1,0 +1,388 @@
+/**
+ * APIView: DRF's class-based view. A request goes through `dispatch`, in DRF's exact order:
+ *
+ *   negotiate the renderer (406)  ->  authenticate  ->  check permissions (401/403)
+ *   ->  check throttles (429)  ->  the handler for the method, or 405
+ *
+ * and any exception becomes an error response in `handleException`, where an unauthenticated failure
+ * is a 401 with the first authenticator's WWW-Authenticate challenge, or a 403 when it has none.
+ *
+ * Policies are class properties, as in DRF (`static permissionClasses = [IsAuthenticated]`). They are
+ * resolved once at start-up by `compileView`, which also rejects configuration mistakes with a message
+ * naming the view and the fix.
+ */
+import type { Request } from '../request.ts';
+import { Response, type RawResponse } from '../response.ts';
+import {
+  APIException,
+  AuthenticationFailed,
+  ImproperlyConfigured,
+  MethodNotAllowed,
+  NotAuthenticated,
+  PermissionDenied,
+} from '../exceptions.ts';
+import { BaseAuthentication, type AuthenticationPolicy } from '../authentication/base.ts';
+import { BasePermission, toPermission, type PermissionPolicy } from '../permissions.ts';
+import type { Parser } from '../parsers.ts';
+import { DEFAULT_PARSERS } from '../parsers.ts';
+import type { Renderer } from '../renderers.ts';
+import { ContentNegotiator, type Negotiated } from '../negotiation.ts';
+import { ANONYMOUS } from '../auth/user.ts';
+import type { AppContext } from '../app-context.ts';
+import type { QuerySet } from '../models/index.ts';
+import { defaultRenderers } from '../browsable/index.ts';
+import { buildThrottles, checkThrottles, type BaseThrottle, type ThrottlePolicy } from '../throttling/policy.ts';
+import { SimpleMetadata, type Metadata } from '../metadata.ts';
+
+export const HTTP_METHOD_NAMES = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'] as const;
+export type HttpMethodName = (typeof HTTP_METHOD_NAMES)[number];
+
+export type Handler = (request: Request) => unknown;
+
+/** The policies of one view, resolved at start-up: the per-request path only reads them. */
+export interface CompiledPolicies {
+  readonly authenticators: readonly BaseAuthentication[];
+  readonly permissions: readonly BasePermission[];
+  readonly throttles: readonly BaseThrottle[];
+  readonly parsers: readonly Parser[];
+  readonly renderers: readonly Renderer[];
+  readonly negotiator: ContentNegotiator;
+  readonly metadata: Metadata | null;
+}
+
+/** The static side of APIView: what `compileView` reads. */
+export interface ViewClass<V extends APIView = APIView> {
+  new (): V;
+  readonly name: string;
+  authenticationClasses?: readonly AuthenticationPolicy[];
+  permissionClasses?: readonly PermissionPolicy[];
+  throttleClasses?: readonly ThrottlePolicy[];
+  throttleScope?: string;
+  parserClasses?: readonly Parser[];
+  rendererClasses?: readonly Renderer[];
+  metadataClass?: Metadata | null;
+  /** Method names this view answers, lowercased (function views set it). */
+  httpMethodNames?: readonly HttpMethodName[];
+  /** Called by compileView for checks that depend on the concrete class (e.g. a viewset's serializer). */
+  check?(context: CheckContext): void;
+}
+
+export interface CheckContext {
+  readonly view: ViewClass;
+  readonly policies: CompiledPolicies;
+  readonly actions: Readonly<Record<string, string>> | undefined;
+}
+
+/** Everything one route needs per request, built once. */
+export interface CompiledView {
+  readonly viewClass: ViewClass;
+  readonly policies: CompiledPolicies;
+  /** For viewsets: HTTP method (lowercase) to action name. */
+  readonly actions: Readonly<Record<string, string>> | undefined;
+  /** Extra properties set on each instance (a router's `suffix`, `basename`, `detail`...). */
+  readonly initkwargs: Readonly<Record<string, unknown>>;
+  readonly allowedMethods: readonly string[];
+  readonly allowHeader: string;
+  readonly vary: string | undefined;
+}
+
+export class APIView {
+  static authenticationClasses?: readonly AuthenticationPolicy[];
+  static permissionClasses?: readonly PermissionPolicy[];
+  static throttleClasses?: readonly ThrottlePolicy[];
+  static throttleScope?: string;
+  static parserClasses?: readonly Parser[];
+  static rendererClasses?: readonly Renderer[];
+  static metadataClass?: Metadata | null;
+
+  /** Set per request by the pipeline. */
+  request!: Request;
+  kwargs: Record<string, string> = {};
+  /** The URL format suffix (`/life/1.json`), if any. */
+  format: string | undefined;
+  compiled!: CompiledView;
+  /** The negotiated renderer; JSON when negotiation itself failed. */
+  negotiated: Negotiated | undefined;
+  /** Viewsets: the action being run (`list`, `retrieve`...), `metadata` for OPTIONS; undefined otherwise. */
+  action: string | undefined;
+  /** The router's API root sets this: ModelPermissions then lets it through (DRF 3.14). */
+  ignoreModelPermissions = false;
+
+  get policies(): CompiledPolicies {
+    return this.compiled.policies;
+  }
+
+  get allowedMethods(): readonly string[] {
+    return this.compiled.allowedMethods;
+  }
+
+  /** The view's name for the browsable API and OPTIONS: the class name without View/ViewSet, spaced. */
+  getViewName(): string {
+    const suffix = (this as { suffix?: string }).suffix;
+    const name = this.constructor.name
+      .replace(/ViewSet$/, '')
+      .replace(/View$/, '')
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/^./, (c) => c.toUpperCase());
+    return suffix ? `${name} ${suffix}` : name;
+  }
+
+  getViewDescription(): string {
+    return (this.constructor as { description?: string }).description ?? '';
+  }
+
+  // Overridable like DRF's get_authenticators() / get_permissions() / get_throttles(), e.g. per action.
+  getAuthenticators(): readonly BaseAuthentication[] {
+    return this.policies.authenticators;
+  }
+
+  getPermissions(): readonly BasePermission[] {
+    return this.policies.permissions;
+  }
+
+  getThrottles(): readonly BaseThrottle[] {
+    return this.policies.throttles;
+  }
+
+  get throttleScope(): string | undefined {
+    return (this.constructor as ViewClass).throttleScope;
+  }
+
+  /** Views with a queryset override this (GenericAPIView); ModelPermissions needs it. */
+  getQueryset(): QuerySet {
+    throw new ImproperlyConfigured(
+      `${this.constructor.name} has no queryset. Set "static queryset" or override getQueryset().`,
+    );
+  }
+
+  /** The handler for an HTTP method, or undefined when the view does not answer it. */
+  handlerFor(method: string): Handler | undefined {
+    const name = method.toLowerCase();
+    if (!this.compiled.allowedMethods.includes(method)) return undefined;
+    const actions = this.compiled.actions;
+    if (actions !== undefined && name !== 'options') {
+      const action = actions[name] ?? (name === 'head' ? actions.get : undefined);
+      return action === undefined ? undefined : ((this as unknown as Record<string, Handler>)[action] as Handler);
+    }
+    const handler = (this as unknown as Record<string, Handler | undefined>)[name === 'head' ? 'get' : name];
+    return handler;
+  }
+
+  async dispatch(request: Request): Promise<Response | RawResponse> {
+    this.request = request;
+    try {
+      this.negotiated = this.policies.negotiator.select(request.header('accept'), this.format ?? formatParam(request));
+      request.parsers = this.policies.parsers;
+      await this.performAuthentication(request);
+      await this.checkPermissions(request);
+      await this.checkThrottles(request);
+      const handler = this.handlerFor(request.method);
+      if (handler === undefined) throw new MethodNotAllowed(request.method);
+      const result = await handler.call(this, request);
+      return result instanceof Response ? result : new Response(result);
+    } catch (error) {
+      return this.handleException(error);
+    }
+  }
+
+  /**
+   * Tries each authenticator in order: the first result wins; an exception stops the chain and leaves
+   * the request anonymous; no result at all leaves it anonymous.
+   */
+  async performAuthentication(request: Request): Promise<void> {
+    if (request.authenticators.length === 0) request.authenticators = this.getAuthenticators();
+    for (const authenticator of request.authenticators) {
+      let result;
+      try {
+        result = authenticator.authenticate(request);
+        if (result instanceof Promise) result = await result;
+      } catch (error) {
+        request.user = ANONYMOUS;
+        request.auth = null;
+        if (error instanceof APIException) {
+          request.record({ step: 'authentication', by: authenticator.name, outcome: 'failed', detail: String(error.detail) });
+        }
+        throw error;
+      }
+      if (result) {
+        request.successfulAuthenticator = authenticator;
+        request.user = result[0];
+        request.auth = result[1];
+        request.record({ step: 'authentication', by: authenticator.name, outcome: 'authenticated', detail: `as "${result[0].username}"` });
+        return;
+      }
+      request.record({ step: 'authentication', by: authenticator.name, outcome: 'no-credentials' });
+    }
+  }
+
+  /** Every permission's `hasPermission`; the first denial ends the request. */
+  async checkPermissions(request: Request): Promise<void> {
+    for (const permission of this.getPermissions()) {
+      let allowed = permission.hasPermission(request, this);
+      if (allowed instanceof Promise) allowed = await allowed;
+      request.record({ step: 'permission', by: permission.name, outcome: allowed ? 'granted' : 'denied' });
+      if (!allowed) this.permissionDenied(request, permission.message, permission.code);
+    }
+  }
+
+  /** Every permission's `hasObjectPermission`, run by `getObject()` once the object is found. */
+  async checkObjectPermissions(request: Request, obj: unknown): Promise<void> {
+    for (const permission of this.getPermissions()) {
+      let allowed = permission.hasObjectPermission(request, this, obj);
+      if (allowed instanceof Promise) allowed = await allowed;
+      request.record({ step: 'permission', by: permission.name, outcome: allowed ? 'granted' : 'denied', object: true });
+      if (!allowed) this.permissionDenied(request, permission.message, permission.code);
+    }
+  }
+
+  /**
+   * DRF's rule: a request that carries authenticators but authenticated with none gets
+   * NotAuthenticated (its custom message dropped); otherwise PermissionDenied with the message.
+   */
+  permissionDenied(request: Request, message?: string, code?: string): never {
+    if (request.authenticators.length > 0 && request.successfulAuthenticator === null) throw new NotAuthenticated();
+    throw new PermissionDenied(message, code);
+  }
+
+  async checkThrottles(request: Request): Promise<void> {
+    const throttles = this.getThrottles();
+    if (throttles.length === 0) return;
+    const pending = checkThrottles(throttles, request, this);
+    if (pending) await pending;
+  }
+
+  /** DRF's `get_authenticate_header`: only the first of the view's authentication classes decides. */
+  getAuthenticateHeader(request: Request): string | null {
+    return this.policies.authenticators[0]?.authenticateHeader(request) ?? null;
+  }
+
+  handleException(error: unknown): Response {
+    if (!(error instanceof APIException)) throw error;
+    let status = error.status;
+    const headers: Record<string, string> = { ...error.headers };
+    if (error instanceof NotAuthenticated || error instanceof AuthenticationFailed) {
+      const challenge = this.getAuthenticateHeader(this.request);
+      if (challenge) headers['www-authenticate'] = challenge;
+      else status = 403;
+    }
+    const response = new Response(error.body(), status, headers);
+    response.exception = true;
+    return response;
+  }
+
+  /** OPTIONS: the view's metadata (DRF's SimpleMetadata), or 405 when the view has none. */
+  async options(request: Request): Promise<Response> {
+    const metadata = this.policies.metadata;
+    if (metadata === null) throw new MethodNotAllowed(request.method);
+    return new Response(await metadata.determineMetadata(request, this));
+  }
+}
+
+function formatParam(request: Request): string | undefined {
+  // Parsing the query string costs; most requests have none or no `format`.
+  if (!request.url.includes('format=')) return undefined;
+  return request.queryParams.get('format') ?? undefined;
+}
+
+function resolveAuthenticator(policy: AuthenticationPolicy, view: string): BaseAuthentication {
+  const instance = typeof policy === 'function' ? new policy() : policy;
+  if (!(instance instanceof BaseAuthentication)) {
+    throw new ImproperlyConfigured(
+      `${view}: authenticationClasses contains ${describe(policy)}, which is not an authentication class. ` +
+        'Use classes extending BaseAuthentication, e.g. [SessionAuthentication, TokenAuthentication].',
+    );
+  }
+  return instance;
+}
+
+function resolvePermission(policy: PermissionPolicy, view: string): BasePermission {
+  const instance = typeof policy === 'function' ? toPermission(policy) : policy;
+  if (!(instance instanceof BasePermission)) {
+    throw new ImproperlyConfigured(
+      `${view}: permissionClasses contains ${describe(policy)}, which is not a permission. ` +
+        'Use classes extending BasePermission, e.g. [IsAuthenticated], or compositions like IsAuthenticated.or(ReadOnly).',
+    );
+  }
+  return instance;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return `"${value.name || 'an anonymous function'}"`;
+  if (value === null || value === undefined) return String(value);
+  return `a ${typeof value === 'object' ? value.constructor?.name ?? 'object' : typeof value}`;
+}
+
+function usesModelPermissions(permission: BasePermission): boolean {
+  const p = permission as BasePermission & { op1?: BasePermission; op2?: BasePermission; requiredPermissions?: unknown };
+  if (typeof p.requiredPermissions === 'function') return true;
+  return (p.op1 !== undefined && usesModelPermissions(p.op1)) || (p.op2 !== undefined && usesModelPermissions(p.op2));
+}
+
+const negotiators = new WeakMap<readonly Renderer[], ContentNegotiator>();
+
+/**
+ * Resolves a view's policies against the settings and checks them. Every mistake is an
+ * ImproperlyConfigured naming the view and the fix, thrown at start-up.
+ */
+export function compileView(
+  viewClass: ViewClass,
+  context: AppContext,
+  options: { actions?: Record<string, string>; initkwargs?: Record<string, unknown>; name?: string } = {},
+): CompiledView {
+  const settings = context.settings;
+  const label = options.name ?? viewClass.name;
+  if (!(viewClass.prototype instanceof APIView) && viewClass !== (APIView as ViewClass)) {
+    throw new ImproperlyConfigured(`${label} is not an APIView subclass; routes take view classes (or apiView(...) functions).`);
+  }
+  const authenticators = (viewClass.authenticationClasses ?? settings.defaultAuthenticationClasses).map((p) =>
+    resolveAuthenticator(p, label),
+  );
+  const permissions = (viewClass.permissionClasses ?? settings.defaultPermissionClasses).map((p) => resolvePermission(p, label));
+  const throttles = buildThrottles(viewClass.throttleClasses ?? settings.defaultThrottleClasses, viewClass.throttleScope, context, label);
+  const renderers = viewClass.rendererClasses ?? defaultRenderers();
+  let negotiator = negotiators.get(renderers);
+  if (negotiator === undefined) {
+    negotiator = new ContentNegotiator(renderers);
+    negotiators.set(renderers, negotiator);
+  }
+  const policies: CompiledPolicies = {
+    authenticators,
+    permissions,
+    throttles,
+    parsers: viewClass.parserClasses ?? DEFAULT_PARSERS,
+    renderers,
+    negotiator,
+    metadata: viewClass.metadataClass === undefined ? new SimpleMetadata() : viewClass.metadataClass,
+  };
+  const allowedMethods = allowedMethodsOf(viewClass, options.actions);
+  if (permissions.some(usesModelPermissions) && viewClass.prototype.getQueryset === APIView.prototype.getQueryset && !options.initkwargs?.ignoreModelPermissions) {
+    throw new ImproperlyConfigured(
+      `${label} uses ModelPermissions but has no queryset to take the model from. Set "static queryset" (use GenericAPIView or a viewset), or choose another permission class.`,
+    );
+  }
+  viewClass.check?.({ view: viewClass, policies, actions: options.actions });
+  return {
+    viewClass,
+    policies,
+    actions: options.actions,
+    initkwargs: options.initkwargs ?? {},
+    allowedMethods,
+    allowHeader: allowedMethods.join(', '),
+    vary: renderers.length > 1 ? 'Accept' : undefined,
+  };
+}
+
+/** DRF's `allowed_methods`: the methods with a handler, in `http_method_names` order; OPTIONS always. */
+function allowedMethodsOf(viewClass: ViewClass, actions: Record<string, string> | undefined): string[] {
+  const proto = viewClass.prototype as unknown as Record<string, unknown>;
+  const names = viewClass.httpMethodNames ?? HTTP_METHOD_NAMES;
+  const allowed: string[] = [];
+  for (const name of names) {
+    let answers: boolean;
+    if (name === 'options') answers = true;
+    else if (actions !== undefined) answers = name in actions || (name === 'head' && 'get' in actions);
+    else answers = typeof proto[name === 'head' ? 'get' : name] === 'function';
+    if (answers) allowed.push(name.toUpperCase());
+  }
+  return allowed;
+}

@@ -1,0 +1,84 @@
+/**
+ * GenericAPIView: an APIView over a queryset and a serializer (DRF's `generics.py`). `getObject()` is
+ * where object permissions run: view permissions (401/403), then existence (404), then object
+ * permissions (403), in that order.
+ */
+import { APIView, type CheckContext, type ViewClass } from './api-view.ts';
+import { ImproperlyConfigured, NotFound } from '../exceptions.ts';
+import type { QuerySet } from '../models/index.ts';
+import type { SerializerClass, Serializer, SerializerOptions } from '../serializers/index.ts';
+
+export interface GenericViewClass extends ViewClass {
+  queryset?: QuerySet;
+  serializerClass?: SerializerClass;
+  lookupField?: string;
+  lookupUrlKwarg?: string;
+}
+
+export class GenericAPIView extends APIView {
+  static queryset?: QuerySet;
+  static serializerClass?: SerializerClass;
+  /** The model field an object is looked up by. */
+  static lookupField = 'id';
+  /** The URL parameter holding the lookup value. */
+  static lookupUrlKwarg = 'pk';
+
+  static check({ view, actions }: CheckContext): void {
+    const cls = view as GenericViewClass;
+    const overridesQueryset = view.prototype.getQueryset !== GenericAPIView.prototype.getQueryset;
+    const overridesSerializer = view.prototype.getSerializerClass !== GenericAPIView.prototype.getSerializerClass;
+    if (!cls.queryset && !overridesQueryset) {
+      throw new ImproperlyConfigured(`${view.name} has no queryset. Set "static queryset = Model.objects" or override getQueryset().`);
+    }
+    const needsSerializer = actions === undefined || Object.keys(actions).length > 0;
+    if (needsSerializer && !cls.serializerClass && !overridesSerializer) {
+      throw new ImproperlyConfigured(
+        `${view.name} has no serializer. Set "static serializerClass = ...Serializer" or override getSerializerClass().`,
+      );
+    }
+  }
+
+  private get cls(): GenericViewClass {
+    return this.constructor as GenericViewClass;
+  }
+
+  /** The rows this view works on; override to filter by the user, e.g. drafts visible to their creator. */
+  override getQueryset(): QuerySet {
+    return this.cls.queryset!;
+  }
+
+  getSerializerClass(): SerializerClass {
+    return this.cls.serializerClass!;
+  }
+
+  getSerializerContext(): Record<string, unknown> {
+    return { request: this.request, view: this, db: this.request.app.db, format: this.format };
+  }
+
+  getSerializer(options: Omit<SerializerOptions, 'context'> = {}): Serializer {
+    const SerializerClass = this.getSerializerClass();
+    return new SerializerClass({ ...options, context: this.getSerializerContext() });
+  }
+
+  /**
+   * The object named by the URL, or 404; then the object permissions. A malformed lookup value
+   * (`/life/abc/`) is a 404 too, never an error.
+   */
+  async getObject(): Promise<Record<string, unknown>> {
+    const value = this.kwargs[this.cls.lookupUrlKwarg ?? 'pk'];
+    if (value === undefined) {
+      throw new ImproperlyConfigured(
+        `Expected view ${this.constructor.name} to be called with a URL parameter named "${this.cls.lookupUrlKwarg}".`,
+      );
+    }
+    const queryset = this.getQueryset();
+    const lookupField = this.cls.lookupField ?? 'id';
+    const obj =
+      lookupField === 'id'
+        ? await queryset.get(this.request.app.db, value)
+        : await queryset.where(lookupField, '=', value).first(this.request.app.db);
+    if (obj === undefined) throw new NotFound();
+    await this.checkObjectPermissions(this.request, obj);
+    return obj as Record<string, unknown>;
+  }
+}
