@@ -2,6 +2,10 @@
  * Password hashing in Django's stored formats, so user tables move between Django and Gatehouse
  * both ways: new hashes are Django's `ScryptPasswordHasher` format (`scrypt$N$salt$r$p$hash`), and
  * Django's `pbkdf2_sha256$…` (and `pbkdf2_sha1$…`) hashes still verify, flagged for re-hashing.
+ *
+ * Stock Django cannot verify our N=2^17 hashes: its scrypt hasher passes maxmem=0, and OpenSSL's
+ * 32 MiB default is too small. A Django project sharing the table needs a ScryptPasswordHasher
+ * subclass with `maxmem = 256 * 1024 * 1024` (and `work_factor = 2**17`, `parallelism = 1`).
  */
 import { pbkdf2, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 
@@ -77,7 +81,7 @@ export async function runDummyHasher(raw: string): Promise<void> {
 }
 
 async function verify(raw: string, encoded: string): Promise<PasswordCheck | undefined> {
-  const [algorithm] = encoded.split('$', 1);
+  const algorithm = encoded.split('$', 1)[0] ?? '';
   try {
     if (algorithm === 'scrypt') return await verifyScrypt(raw, encoded);
     const pbkdf2Algorithm = PBKDF2_ALGORITHMS.get(algorithm);

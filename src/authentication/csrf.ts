@@ -140,7 +140,7 @@ export function checkCsrf(input: CsrfCheckInput): string | null {
 }
 
 // Django's `_origin_verified`: the exact own origin, an exact trusted origin, or a subdomain of a
-// wildcard trusted origin with the same scheme. `Origin: null` fails all three.
+// wildcard trusted origin with the same scheme. `Origin: null` fails all three (unless trusted verbatim).
 function originVerified(origin: string, input: CsrfCheckInput): boolean {
   if (input.host !== null && origin === `${input.isSecure ? 'https' : 'http'}://${input.host}`) return true;
   if (input.trustedOrigins.some((trusted) => !trusted.includes('*') && trusted === origin)) return true;
@@ -149,7 +149,8 @@ function originVerified(origin: string, input: CsrfCheckInput): boolean {
   return input.trustedOrigins.some((trusted) => {
     if (!trusted.includes('*')) return false;
     const allowed = urlsplit(trusted);
-    return allowed !== null && allowed.scheme === parsed.scheme && isSameDomain(parsed.netloc, stripStars(allowed.netloc));
+    if (allowed === null || allowed.scheme !== parsed.scheme) return false;
+    return isSameDomain(parsed.netloc, stripStars(allowed.netloc));
   });
 }
 
