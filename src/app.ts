@@ -163,22 +163,29 @@ export class Gatehouse implements AppContext {
       if (view.compiled.vary) headers.vary = view.compiled.vary;
     }
     Object.assign(headers, response.headers);
-    let cookies: string[] | undefined;
-    try {
-      cookies = await this.#cookies(request, response.status);
-    } catch (error) {
-      response = this.#errorResponse(error, request);
-    }
-    if (cookies !== undefined) {
-      headers['set-cookie'] = cookies;
-      headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
-    }
     if (this.settings.debug && response.status >= 400 && response.status !== 404 && request.trace.length > 0) {
       const explanation = explain(request.trace, response.status);
       headers['gatehouse-decision'] = explanation.replace(/[^\x20-\x7e]/g, '?');
       this.logger.warn({ method: request.method, path: request.path, status: response.status, decision: explanation }, 'request denied');
     }
-    if (response instanceof RawResponse) return { status: response.status, headers, body: response.body };
+    let rendered: Rendered;
+    if (response instanceof RawResponse) rendered = { status: response.status, headers, body: response.body };
+    else rendered = this.#render(request, response, view, headers);
+    // After rendering: a page rendered with a CSRF token must send the csrftoken cookie.
+    let cookies: string[] | undefined;
+    try {
+      cookies = await this.#cookies(request, rendered.status);
+    } catch (error) {
+      return this.finalize(request, this.#errorResponse(error, request), undefined);
+    }
+    if (cookies !== undefined) {
+      headers['set-cookie'] = cookies;
+      headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
+    }
+    return rendered;
+  }
+
+  #render(request: Request, response: Response, view: APIView | undefined, headers: Record<string, string | string[]>): Rendered {
     const negotiated = view?.negotiated;
     const renderer = negotiated?.renderer ?? view?.policies.renderers[0] ?? json;
     let status = response.status;
@@ -187,8 +194,7 @@ export class Gatehouse implements AppContext {
       body = renderer.render(response.data, { request, response, view, accepted: negotiated?.accepted ?? JSON_MEDIA });
     } catch (error) {
       this.logger.error({ err: error, path: request.path }, 'render failed');
-      status = 500;
-      body = JSON.stringify({ detail: 'A server error occurred.' });
+      return { status: 500, headers: { ...headers, 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
     }
     if (renderer.mediaType === 'text/html' && status === 204) status = 200;
     if (body !== '') headers['content-type'] = renderer.contentType;

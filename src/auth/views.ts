@@ -33,6 +33,7 @@ abstract class FormView extends APIView {
   /** Form views answer HTML whatever the Accept header says, so no negotiation and no API pipeline. */
   override async dispatch(request: Request): Promise<RawResponse> {
     this.request = request;
+    request.parsers = this.policies.parsers;
     const handler = this.handlerFor(request.method);
     try {
       if (handler === undefined || request.method === 'OPTIONS') throw new MethodNotAllowed(request.method);

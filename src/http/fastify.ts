@@ -76,7 +76,9 @@ export function registerGatehouse(fastify: FastifyInstance, app: Gatehouse): voi
 }
 
 function send(reply: FastifyReply, rendered: Rendered): FastifyReply {
-  return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
+  // A Buffer, because Fastify appends `; charset=utf-8` to string payloads and DRF sends none for JSON.
+  const body = typeof rendered.body === 'string' ? Buffer.from(rendered.body) : rendered.body;
+  return reply.code(rendered.status).headers(rendered.headers).send(body);
 }
 
 function splitUrl(url: string): [string, string] {

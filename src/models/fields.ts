@@ -21,7 +21,7 @@ export type FieldKind =
 
 export type OnDelete = 'cascade' | 'restrict' | 'setNull';
 
-export interface FieldOptions<T> {
+export interface ModelFieldOptions<T> {
   /** A value, or a function called for each new row. */
   default?: T | (() => T);
   null?: boolean;
@@ -32,29 +32,29 @@ export interface FieldOptions<T> {
   dbIndex?: boolean;
 }
 
-export interface CharOptions extends FieldOptions<string> {
+export interface CharOptions extends ModelFieldOptions<string> {
   maxLength: number;
   choices?: readonly string[];
 }
 
-export interface EmailOptions extends FieldOptions<string> {
+export interface EmailOptions extends ModelFieldOptions<string> {
   /** Django's EmailField default: 254. */
   maxLength?: number;
 }
 
-export interface DateTimeOptions extends FieldOptions<Date> {
+export interface DateTimeOptions extends ModelFieldOptions<Date> {
   /** Set to the current time on create; the field is then not editable (read-only in serializers). */
   autoNowAdd?: boolean;
 }
 
-export interface ForeignKeyOptions extends FieldOptions<number> {
+export interface ForeignKeyOptions extends ModelFieldOptions<number> {
   onDelete: OnDelete;
   /** The name of the reverse accessor on the related model (Django's `related_name`); informational. */
   relatedName?: string;
 }
 
 /** Everything a definition may carry, as `ModelField.options` exposes it. */
-export interface AnyFieldOptions extends FieldOptions<unknown> {
+export interface AnyFieldOptions extends ModelFieldOptions<unknown> {
   maxLength?: number;
   choices?: readonly string[];
   autoNowAdd?: boolean;
@@ -75,7 +75,7 @@ export interface ModelLike<F extends FieldMap = FieldMap> {
   readonly definitions: F;
 }
 
-export interface ForeignKeyDefinition<M extends ModelLike = ModelLike, T = number>
+export interface ForeignKeyDefinition<M extends ModelLike = ModelLike, T = unknown>
   extends FieldDefinition<T> {
   readonly kind: 'foreignKey';
   /** A thunk, so models may refer to models defined later in the module. */
@@ -91,20 +91,20 @@ function define<T>(kind: FieldKind, options: AnyFieldOptions = {}): FieldDefinit
 }
 
 /** 32-bit signed integer (Django's IntegerField; the range PostgreSQL enforces). */
-export function integer<const O extends FieldOptions<number>>(options?: O): FieldDefinition<Nullable<number, O>> {
+export function integer<const O extends ModelFieldOptions<number>>(options?: O): FieldDefinition<Nullable<number, O>> {
   return define('integer', options);
 }
 
 /** 64-bit signed integer. Values beyond 2**53 lose precision as JavaScript numbers. */
-export function bigInteger<const O extends FieldOptions<number>>(options?: O): FieldDefinition<Nullable<number, O>> {
+export function bigInteger<const O extends ModelFieldOptions<number>>(options?: O): FieldDefinition<Nullable<number, O>> {
   return define('bigInteger', options);
 }
 
-export function float<const O extends FieldOptions<number>>(options?: O): FieldDefinition<Nullable<number, O>> {
+export function float<const O extends ModelFieldOptions<number>>(options?: O): FieldDefinition<Nullable<number, O>> {
   return define('float', options);
 }
 
-export function boolean<const O extends FieldOptions<boolean>>(options?: O): FieldDefinition<Nullable<boolean, O>> {
+export function boolean<const O extends ModelFieldOptions<boolean>>(options?: O): FieldDefinition<Nullable<boolean, O>> {
   return define('boolean', options);
 }
 
@@ -112,7 +112,7 @@ export function char<const O extends CharOptions>(options: O): FieldDefinition<N
   return define('char', options);
 }
 
-export function text<const O extends FieldOptions<string>>(options?: O): FieldDefinition<Nullable<string, O>> {
+export function text<const O extends ModelFieldOptions<string>>(options?: O): FieldDefinition<Nullable<string, O>> {
   return define('text', options);
 }
 

@@ -1,0 +1,47 @@
+/**
+ * The demo API: the seeds' resources and example views, as the reference DRF project defines them.
+ * `createDemoApp(settings)` builds it; the default export (for `gatehouse --app`) uses the environment.
+ */
+import { createApp, DefaultRouter, authUrls, include, obtainAuthToken, path, type Gatehouse, type SettingsInput } from '../../src/index.ts';
+import { Life, Survey } from './models.ts';
+import { ComposedView, ExampleView, LifeViewSet, ScopedView, SurveyViewSet, exampleView } from './views.ts';
+
+export function demoRoutes() {
+  const router = new DefaultRouter();
+  router.register('life', LifeViewSet);
+  router.register('surveys', SurveyViewSet);
+  return [
+    ...router.urls,
+    path('/example/', ExampleView),
+    path('/example-fn/', exampleView),
+    path('/composed/', ComposedView),
+    path('/scoped/', ScopedView),
+    path('/api-token-auth/', obtainAuthToken),
+    ...include('/api-auth/', authUrls),
+  ];
+}
+
+export function createDemoApp(settings: SettingsInput = {}): Promise<Gatehouse> {
+  return createApp({
+    settings: {
+      // The scoped view's rate; null (unlimited) unless a profile sets one.
+      defaultThrottleRates: { anon: null, user: null, scoped: null, ...settings.defaultThrottleRates },
+      ...withoutRates(settings),
+    },
+    routes: demoRoutes(),
+    models: [Life, Survey],
+  });
+}
+
+function withoutRates(settings: SettingsInput): SettingsInput {
+  const { defaultThrottleRates: _rates, ...rest } = settings;
+  return rest;
+}
+
+export default function (): Promise<Gatehouse> {
+  return createDemoApp({
+    debug: process.env.GATEHOUSE_DEBUG !== '0',
+    secretKey: process.env.GATEHOUSE_SECRET_KEY ?? '',
+    databaseUrl: process.env.DATABASE_URL ?? 'sqlite:demo.sqlite3',
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * `npm start`: migrates and seeds `demo.sqlite3` (once), serves the demo API on port 8000 and prints
+ * how to log in and the demo tokens.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from '../../src/index.ts';
+import { createDemoApp } from './app.ts';
+import { loadFixture, type Fixture } from './fixture.ts';
+
+const port = Number(process.env.PORT ?? 8000);
+const host = process.env.HOST ?? '127.0.0.1';
+const seed = JSON.parse(readFileSync(new URL('./seed.json', import.meta.url), 'utf8')) as Fixture;
+
+const app = await createDemoApp({
+  debug: true,
+  secretKey: process.env.GATEHOUSE_SECRET_KEY ?? 'demo-only-secret-key-change-me',
+  databaseUrl: process.env.DATABASE_URL ?? 'sqlite:demo.sqlite3',
+});
+await app.migrate();
+if ((await app.accounts.getUserByUsername('alice')) === null) await loadFixture(app, seed);
+
+const server = createServer(app, { logger: { level: 'warn' } });
+await server.listen({ host, port });
+
+const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+const users = (seed.users ?? []).filter((u) => u.is_active !== false);
+console.log(`
+Gatehouse demo API on ${base}/
+
+Browse it:   ${base}/            (log in at ${base}/api-auth/login/)
+Users:       ${users.map((u) => `${u.username} / ${u.password}`).join(', ')}
+Tokens:
+${users.filter((u) => u.token).map((u) => `  ${u.username.padEnd(6)} curl -H 'Authorization: Token ${u.token}' ${base}/example/`).join('\n')}
+Get one:     curl -d username=dave -d password=dave-password-1 ${base}/api-token-auth/
+`);
+
+const stop = async () => {
+  await server.close();
+  await app.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,62 @@
+/**
+ * Converts a model's rows between JavaScript values and what one dialect stores, with the column list
+ * and converters worked out once per model and dialect rather than on every query.
+ */
+import type { Database, Dialect } from '../db/database.ts';
+import { adapterFor, type Convert, type DialectAdapter } from './dialect.ts';
+import type { ModelField } from './model-field.ts';
+
+export interface ModelShape {
+  readonly fields: readonly ModelField[];
+}
+
+export class RowCodec {
+  readonly adapter: DialectAdapter;
+  /** Every column, `id` first, in declaration order. */
+  readonly columns: readonly string[];
+  readonly #decoders: readonly (readonly [column: string, convert: Convert])[];
+  readonly #encoders: ReadonlyMap<string, Convert>;
+
+  constructor(shape: ModelShape, adapter: DialectAdapter) {
+    this.adapter = adapter;
+    this.columns = shape.fields.map((f) => f.column);
+    const decoders: [string, Convert][] = [];
+    const encoders = new Map<string, Convert>();
+    for (const field of shape.fields) {
+      const decode = adapter.decoder(field.kind);
+      if (decode) decoders.push([field.column, decode]);
+      const encode = adapter.encoder(field.kind);
+      if (encode) encoders.set(field.column, encode);
+    }
+    this.#decoders = decoders;
+    this.#encoders = encoders;
+  }
+
+  /** Converts a fetched row in place and returns it. */
+  decode<R>(row: Record<string, unknown>): R {
+    for (const [column, convert] of this.#decoders) row[column] = convert(row[column]);
+    return row as R;
+  }
+
+  /** Converts one value for `column` to its stored form. */
+  encode(column: string, value: unknown): unknown {
+    const convert = this.#encoders.get(column);
+    return convert ? convert(value) : value;
+  }
+}
+
+const codecs = new WeakMap<ModelShape, Map<Dialect, RowCodec>>();
+
+export function codecFor(shape: ModelShape, db: Database): RowCodec {
+  let byDialect = codecs.get(shape);
+  if (byDialect === undefined) {
+    byDialect = new Map();
+    codecs.set(shape, byDialect);
+  }
+  let codec = byDialect.get(db.dialect);
+  if (codec === undefined) {
+    codec = new RowCodec(shape, adapterFor(db));
+    byDialect.set(db.dialect, codec);
+  }
+  return codec;
+}

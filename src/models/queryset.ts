@@ -1,0 +1,286 @@
+/**
+ * Django's QuerySet over Kysely: immutable (every method returns a new QuerySet) and lazy (nothing
+ * runs until `all`, `first`, `get`, `count` or `exists` is given a database). Not bound to a database,
+ * so a view can declare `queryset = Survey.objects.orderBy('id')` once at module load.
+ *
+ * A QuerySet compiles its SQL once per Kysely instance and keeps it, so a queryset declared once
+ * costs one compilation however many requests run it.
+ */
+import type {
+  CompiledQuery,
+  ComparisonOperatorExpression,
+  Expression,
+  ExpressionBuilder,
+  Kysely,
+  SelectQueryBuilder,
+  SqlBool,
+} from 'kysely';
+import type { AnyDB, Database } from '../db/database.ts';
+import { codecFor, type RowCodec } from './codec.ts';
+import type { FieldMap } from './fields.ts';
+import type { ModelField } from './model-field.ts';
+import type { Columns, ColumnName, ForeignKeyName, Model, OrderTerm, Row } from './model.ts';
+import { parsePk } from './pk.ts';
+
+/**
+ * The tables a `where` callback may reference: this model's columns are typed; other tables (for
+ * subqueries) are open.
+ */
+export type QueryTables<F extends FieldMap> = { [table: string]: Columns<F> & Record<string, unknown> };
+
+export type WhereCallback<F extends FieldMap> = (
+  eb: ExpressionBuilder<QueryTables<F>, string>,
+) => Expression<SqlBool>;
+
+type Where<F extends FieldMap> =
+  | { readonly callback: WhereCallback<F> }
+  | { readonly field: ModelField; readonly op: ComparisonOperatorExpression; readonly value: unknown };
+
+interface State<F extends FieldMap> {
+  readonly wheres: readonly Where<F>[];
+  /** Undefined: the model's default ordering. */
+  readonly ordering: readonly OrderTerm[] | undefined;
+  readonly related: readonly string[];
+  readonly limit: number | undefined;
+  readonly offset: number | undefined;
+}
+
+type Select = SelectQueryBuilder<AnyDB, string, AnyDB>;
+type Execution = 'all' | 'first' | 'count' | 'exists' | 'get';
+
+/** How a joined row is cut out of a fetched row: its columns arrive as `<relation>__<column>`. */
+interface Relation {
+  readonly name: string;
+  readonly codec: RowCodec;
+  readonly keys: readonly (readonly [column: string, key: string])[];
+  readonly idKey: string;
+}
+
+interface Compiled {
+  readonly kysely: Kysely<AnyDB>;
+  readonly queries: Partial<Record<Execution, CompiledQuery>>;
+  relations?: readonly Relation[];
+}
+
+/** Stands for the primary key in the compiled `get` query; replaced by the real key on each call. */
+const PK_PARAMETER = Object.freeze({});
+
+export class QuerySet<F extends FieldMap = FieldMap> {
+  readonly model: Model<F>;
+  readonly #state: State<F>;
+  #compiled: Compiled | undefined;
+
+  constructor(model: Model<F>, state?: State<F>) {
+    this.model = model;
+    this.#state = state ?? { wheres: [], ordering: undefined, related: [], limit: undefined, offset: undefined };
+  }
+
+  /** Keeps rows matching a Kysely expression (`eb => eb.or([...])`) or a `(column, op, value)` comparison. */
+  where(callback: WhereCallback<F>): QuerySet<F>;
+  where(column: ColumnName<F>, op: ComparisonOperatorExpression, value: unknown): QuerySet<F>;
+  where(first: WhereCallback<F> | ColumnName<F>, op?: ComparisonOperatorExpression, value?: unknown): QuerySet<F> {
+    const where: Where<F> =
+      typeof first === 'function' ? { callback: first } : { field: this.#field(first), op: op!, value };
+    return this.#with({ wheres: [...this.#state.wheres, where] });
+  }
+
+  /** The first call replaces the model's default ordering; later calls add tie-breakers. */
+  orderBy(column: ColumnName<F>, direction: 'asc' | 'desc' = 'asc'): QuerySet<F> {
+    const term: OrderTerm = [this.#field(column).column, direction];
+    return this.#with({ ordering: [...(this.#state.ordering ?? []), term] });
+  }
+
+  /** Loads a foreign key's row in the same query (a LEFT JOIN), as `row.<name>`; null when unset. */
+  selectRelated(...names: ForeignKeyName<F>[]): QuerySet<F> {
+    for (const name of names) {
+      const field = this.model.meta.field(name);
+      if (field?.related === undefined || field.name !== name) {
+        throw new TypeError(`selectRelated: "${name}" is not a foreign key of ${this.model.meta.name}.`);
+      }
+    }
+    return this.#with({ related: [...new Set([...this.#state.related, ...names])] });
+  }
+
+  limit(count: number): QuerySet<F> {
+    return this.#with({ limit: count });
+  }
+
+  offset(count: number): QuerySet<F> {
+    return this.#with({ offset: count });
+  }
+
+  async all(db: Database): Promise<Row<F>[]> {
+    return this.#rows(db, await db.kysely.executeQuery(this.#compile(db, 'all')));
+  }
+
+  /** The first row in the queryset's order (by `id` when it has none), or undefined. */
+  async first(db: Database): Promise<Row<F> | undefined> {
+    return this.#rows(db, await db.kysely.executeQuery(this.#compile(db, 'first')))[0];
+  }
+
+  /** The row with this primary key among the queryset's rows; undefined when absent or `pk` is not an integer. */
+  async get(db: Database, pk: unknown): Promise<Row<F> | undefined> {
+    const id = parsePk(pk);
+    if (id === undefined) return undefined;
+    const compiled = this.#compile(db, 'get');
+    const parameters = compiled.parameters.map((p) => (p === PK_PARAMETER ? id : p));
+    return this.#rows(db, await db.kysely.executeQuery({ ...compiled, parameters }))[0];
+  }
+
+  async count(db: Database): Promise<number> {
+    const { rows } = await db.kysely.executeQuery<{ count: number | string | bigint }>(this.#compile(db, 'count'));
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async exists(db: Database): Promise<boolean> {
+    const { rows } = await db.kysely.executeQuery(this.#compile(db, 'exists'));
+    return rows.length > 0;
+  }
+
+  #with(changes: Partial<State<F>>): QuerySet<F> {
+    return new QuerySet(this.model, { ...this.#state, ...changes });
+  }
+
+  #field(name: string): ModelField {
+    const field = this.model.meta.field(name);
+    if (field === undefined) throw new TypeError(`${this.model.meta.name} has no field "${name}".`);
+    return field;
+  }
+
+  #cache(db: Database): Compiled {
+    if (this.#compiled?.kysely !== db.kysely) this.#compiled = { kysely: db.kysely, queries: {} };
+    return this.#compiled;
+  }
+
+  #compile(db: Database, execution: Execution): CompiledQuery {
+    return (this.#cache(db).queries[execution] ??= this.#build(db, execution).compile());
+  }
+
+  #relations(db: Database): readonly Relation[] {
+    return (this.#cache(db).relations ??= this.#state.related.map((name) => {
+      const related = this.model.meta.field(name)!.related as Model;
+      const codec = codecFor(related.meta, db);
+      const keys = codec.columns.map((c) => [c, `${name}__${c}`] as const);
+      return { name, codec, keys, idKey: `${name}__id` };
+    }));
+  }
+
+  #build(db: Database, execution: Execution): Select {
+    const kysely = db.kysely;
+    const { table } = this.model.meta;
+    const codec = codecFor(this.model.meta, db);
+    const { limit, offset } = this.#state;
+    const sliced = limit !== undefined || offset !== undefined;
+
+    if (execution === 'count' || execution === 'exists') {
+      let base = this.#filtered(kysely.selectFrom(table), codec);
+      if (sliced) {
+        base = this.#slice(this.#ordered(base.select('id'), false));
+        base = kysely.selectFrom(base.as('sliced'));
+      }
+      const query =
+        execution === 'count'
+          ? base.select((eb) => eb.fn.countAll().as('count'))
+          : base.select((eb) => eb.lit(1).as('found')).limit(1);
+      return this.#withParameters(query, codec);
+    }
+
+    let query: Select;
+    if (this.#state.related.length === 0) {
+      query = this.#filtered(kysely.selectFrom(table).select(codec.columns), codec);
+    } else {
+      // The filters run in a subquery over the model's table alone, so unqualified columns in a
+      // `where` callback (`id`, shared by every table) stay unambiguous next to the joined tables.
+      const filtered = this.#filtered(kysely.selectFrom(table).selectAll(), codec).as(table);
+      query = kysely.selectFrom(filtered).select(codec.columns.map((c) => `${table}.${c}`));
+      for (const name of this.#state.related) {
+        const field = this.model.meta.field(name)!;
+        const related = field.related as Model;
+        const alias = `${table}__${name}`;
+        const relatedCodec = codecFor(related.meta, db);
+        query = query
+          .leftJoin(`${related.meta.table} as ${alias}`, `${alias}.id`, `${table}.${field.column}`)
+          .select(relatedCodec.columns.map((c) => `${alias}.${c} as ${name}__${c}`));
+      }
+    }
+    if (execution === 'get') return this.#withParameters(query.where(`${table}.id`, '=', PK_PARAMETER), codec);
+    query = this.#ordered(query, this.#state.related.length > 0);
+    if (execution === 'first') {
+      if (this.#orderTerms().length === 0) query = query.orderBy(`${table}.id`);
+      query = query.limit(1);
+      if (offset !== undefined) query = query.offset(offset);
+      return this.#withParameters(query, codec);
+    }
+    return this.#withParameters(this.#slice(query), codec);
+  }
+
+  #filtered(query: Select, codec: RowCodec): Select {
+    for (const where of this.#state.wheres) {
+      query =
+        'callback' in where
+          ? query.where(where.callback as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
+          : query.where(where.field.column, where.op, encodeOperand(codec, where.field, where.value));
+    }
+    return query;
+  }
+
+  #orderTerms(): readonly OrderTerm[] {
+    return this.#state.ordering ?? this.model.meta.ordering;
+  }
+
+  #ordered(query: Select, qualify: boolean): Select {
+    for (const [column, direction] of this.#orderTerms()) {
+      query = query.orderBy(qualify ? `${this.model.meta.table}.${column}` : column, direction);
+    }
+    return query;
+  }
+
+  #slice(query: Select): Select {
+    const { limit, offset } = this.#state;
+    // SQLite accepts OFFSET only after a LIMIT; -1 means none.
+    if (limit !== undefined || offset !== undefined) query = query.limit(limit ?? -1);
+    if (offset !== undefined) query = query.offset(offset);
+    return query;
+  }
+
+  /** Parameters written in `where` callbacks are plain JavaScript values; the dialect may need them converted. */
+  #withParameters(query: Select, codec: RowCodec): Select {
+    const plugin = codec.adapter.parameterPlugin;
+    return plugin && this.#state.wheres.some((w) => 'callback' in w) ? query.withPlugin(plugin) : query;
+  }
+
+  #rows(db: Database, result: { rows: unknown[] }): Row<F>[] {
+    const codec = codecFor(this.model.meta, db);
+    const rows = result.rows as Record<string, unknown>[];
+    if (this.#state.related.length === 0) {
+      for (const row of rows) codec.decode(row);
+      return rows as Row<F>[];
+    }
+    const relations = this.#relations(db);
+    return rows.map((raw) => {
+      const row: Record<string, unknown> = {};
+      for (const column of codec.columns) row[column] = raw[column];
+      codec.decode(row);
+      for (const relation of relations) {
+        if (raw[relation.idKey] === null) {
+          row[relation.name] = null;
+          continue;
+        }
+        const related: Record<string, unknown> = {};
+        for (const [column, key] of relation.keys) related[column] = raw[key];
+        row[relation.name] = relation.codec.decode(related);
+      }
+      return row as Row<F>;
+    });
+  }
+}
+
+/**
+ * A `(column, op, value)` operand in stored form; lists (for `in`) element by element. A foreign key
+ * compares with a related row by its primary key, as Django's `filter(creator=user)`.
+ */
+function encodeOperand(codec: RowCodec, field: ModelField, value: unknown): unknown {
+  const encode = (v: unknown): unknown =>
+    field.related !== undefined && v !== null && typeof v === 'object' ? (v as { id?: unknown }).id : codec.encode(field.column, v);
+  return Array.isArray(value) ? value.map(encode) : encode(value);
+}

@@ -1,0 +1,344 @@
+/**
+ * DRF's Serializer: validates input into `validatedData` (or `errors`, with DRF's bodies), saves it
+ * through `create`/`update`, and represents instances as `data`.
+ *
+ * Fields are declared once per class (`static declaredFields`), bound and checked the first time the
+ * class is used, and shared by every instance; an instance holds only its own request's data.
+ *
+ * Errors: a field's messages under its name; `validate(attrs)` errors, and input that is not an
+ * object (`Invalid data. Expected a dictionary, but got list.`), under `non_field_errors`.
+ */
+import { ImproperlyConfigured, ValidationError, type ErrorDetail } from '../exceptions.ts';
+import {
+  SKIP,
+  empty,
+  type Field,
+  type FieldInfo,
+  type JsonSchema,
+  type SerializerContext,
+  type ValidationContext,
+} from './field.ts';
+import { pyTypeName } from './python.ts';
+
+export const NON_FIELD_ERRORS = 'non_field_errors';
+
+/** An instance's representation: field names to JSON values. */
+export type Representation = Record<string, unknown>;
+/** `data`: one representation, or a list of them for `many: true`. */
+export type SerializedData = Representation | Representation[];
+export type SerializerErrors = Record<string, ErrorDetail>;
+/** Validated values, keyed by each field's source. */
+export type Attrs = Record<string, unknown>;
+
+export interface SerializerOptions<I extends object = Record<string, unknown>> {
+  /** Input to validate: a parsed JSON body or form. */
+  data?: unknown;
+  /** The instance to update or represent; a list of them with `many: true`. */
+  instance?: I | readonly I[] | null;
+  /** PATCH: validate only the fields present. */
+  partial?: boolean;
+  /** `instance` is a list; `data` represents each item. */
+  many?: boolean;
+  context?: SerializerContext;
+  /**
+   * The input is an HTML form (strings only): an absent checkbox is false, an empty string is null
+   * or "absent" for fields that allow it. Defaults to `context.request.isFormData`.
+   */
+  formData?: boolean;
+}
+
+/** A serializer class as views hold one: constructible, with its class-level metadata. */
+export interface SerializerClass {
+  new (options?: SerializerOptions): Serializer;
+  fieldMap(): Readonly<Record<string, Field>>;
+  fieldInfo(): Record<string, FieldInfo>;
+  toJsonSchema(mode: 'read' | 'write'): JsonSchema;
+}
+
+interface BoundFields {
+  readonly fields: Readonly<Record<string, Field>>;
+  readonly all: readonly Field[];
+  readonly writable: readonly Field[];
+  readonly readable: readonly Field[];
+}
+
+const boundFields = new WeakMap<typeof Serializer, BoundFields>();
+
+function bindFields(serializer: typeof Serializer): BoundFields {
+  let bound = boundFields.get(serializer);
+  if (bound === undefined) {
+    const fields: Record<string, Field> = {};
+    for (const [name, field] of Object.entries(serializer.buildFields())) fields[name] = field.bind(name);
+    const all = Object.values(fields);
+    bound = {
+      fields,
+      all,
+      writable: all.filter((f) => !f.readOnly),
+      readable: all.filter((f) => !f.writeOnly),
+    };
+    boundFields.set(serializer, bound);
+  }
+  return bound;
+}
+
+function isMapping(data: unknown): data is Readonly<Record<string, unknown>> {
+  return typeof data === 'object' && data !== null && !Array.isArray(data);
+}
+
+/** DRF's `set_value`: writes along a dotted source, creating nested objects; `source: '*'` merges. */
+function setValue(target: Attrs, keys: readonly string[], value: unknown): void {
+  if (keys.length === 0) {
+    Object.assign(target, value);
+    return;
+  }
+  let node = target;
+  for (let i = 0; i < keys.length - 1; i++) node = (node[keys[i]!] ??= {}) as Attrs;
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** DRF's `as_serializer_error`: field errors as lists, anything else under `non_field_errors`. */
+function asSerializerError(detail: ErrorDetail): SerializerErrors {
+  if (typeof detail === 'string') return { [NON_FIELD_ERRORS]: [detail] };
+  if (Array.isArray(detail)) return { [NON_FIELD_ERRORS]: detail };
+  const errors: SerializerErrors = {};
+  for (const [key, value] of Object.entries(detail)) errors[key] = typeof value === 'string' ? [value] : value;
+  return errors;
+}
+
+export class Serializer<I extends object = Record<string, unknown>> {
+  /** The fields, by name, in representation order. Subclasses spread a parent's to extend it. */
+  static declaredFields: Readonly<Record<string, Field>> = {};
+
+  /** The unbound field declarations; ModelSerializer derives them from its model. */
+  static buildFields(): Record<string, Field> {
+    return { ...this.declaredFields };
+  }
+
+  /** The class's fields bound to their names; built once, throwing ImproperlyConfigured for a bad declaration. */
+  static fieldMap(): Readonly<Record<string, Field>> {
+    return bindFields(this).fields;
+  }
+
+  /** The representation of each row. */
+  static many<S extends Serializer<object>>(
+    this: new (options: SerializerOptions<never>) => S,
+    rows: readonly object[],
+    options: Pick<SerializerOptions, 'context'> = {},
+  ): Representation[] {
+    return new this({ ...options, instance: rows as never, many: true }).data as Representation[];
+  }
+
+  /** DRF SimpleMetadata's field descriptions, for OPTIONS `actions`. */
+  static fieldInfo(): Record<string, FieldInfo> {
+    const info: Record<string, FieldInfo> = {};
+    for (const field of bindFields(this).all) info[field.fieldName] = field.info();
+    return info;
+  }
+
+  /**
+   * A JSON Schema of the representation (`read`: every field not write-only, all present) or of
+   * valid input (`write`: every field not read-only; `required` as validation requires).
+   */
+  static toJsonSchema(mode: 'read' | 'write'): JsonSchema {
+    const properties: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    for (const field of bindFields(this).all) {
+      if (mode === 'read' ? field.writeOnly : field.readOnly) continue;
+      properties[field.fieldName] = field.jsonSchema();
+      if (mode === 'read' || field.required) required.push(field.fieldName);
+    }
+    const schema: JsonSchema = { type: 'object', properties };
+    if (required.length > 0) schema.required = required;
+    return schema;
+  }
+
+  /** The instance given, then the one `save()` created or updated. */
+  instance: I | readonly I[] | undefined;
+  readonly initialData: unknown;
+  readonly partial: boolean;
+  readonly many: boolean;
+  readonly context: SerializerContext;
+  readonly formData: boolean;
+  readonly #fields: BoundFields;
+  readonly #hasData: boolean;
+  #validatedData: Attrs | undefined;
+  #errors: SerializerErrors | undefined;
+  #data: SerializedData | undefined;
+
+  constructor(options: SerializerOptions<I> = {}) {
+    this.#fields = bindFields(this.constructor as typeof Serializer);
+    this.#hasData = options.data !== undefined;
+    this.initialData = options.data;
+    this.instance = options.instance ?? undefined;
+    this.partial = options.partial ?? false;
+    this.many = options.many ?? false;
+    this.context = options.context ?? {};
+    this.formData = options.formData ?? this.context.request?.isFormData ?? false;
+  }
+
+  /** This serializer's bound fields. */
+  get fields(): Readonly<Record<string, Field>> {
+    return this.#fields.fields;
+  }
+
+  fieldInfo(): Record<string, FieldInfo> {
+    return (this.constructor as typeof Serializer).fieldInfo();
+  }
+
+  /**
+   * Validates `data` once (later calls return the same verdict). With `raiseException`, invalid
+   * data throws ValidationError(errors), which a view renders as a 400.
+   */
+  async isValid(options: { raiseException?: boolean } = {}): Promise<boolean> {
+    if (!this.#hasData) {
+      throw new Error('Cannot call `.isValid()` as no `data` was passed when instantiating the serializer.');
+    }
+    if (this.many) throw new Error('A `many: true` serializer represents lists; validate items one at a time.');
+    if (this.#errors === undefined) {
+      try {
+        this.#validatedData = await this.runValidation(this.initialData);
+        this.#errors = {};
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        this.#validatedData = {};
+        this.#errors = asSerializerError(error.detail);
+      }
+    }
+    const valid = Object.keys(this.#errors).length === 0;
+    if (!valid && options.raiseException) throw new ValidationError(this.#errors);
+    return valid;
+  }
+
+  get errors(): SerializerErrors {
+    if (this.#errors === undefined) throw new Error('You must call `.isValid()` before accessing `.errors`.');
+    return this.#errors;
+  }
+
+  get validatedData(): Attrs {
+    if (this.#validatedData === undefined) {
+      throw new Error('You must call `.isValid()` before accessing `.validatedData`.');
+    }
+    return this.#validatedData;
+  }
+
+  /**
+   * The representation: of the instance (after `save()`, the saved one), else of the validated
+   * data, else (invalid input) the input as the fields read it, for redisplaying a form.
+   */
+  get data(): SerializedData {
+    if (this.#data !== undefined) return this.#data;
+    if (this.#hasData && this.#errors === undefined) {
+      throw new Error('When a serializer is given `data`, call `.isValid()` before accessing `.data`.');
+    }
+    const valid = this.#errors === undefined || Object.keys(this.#errors).length === 0;
+    if (this.many) {
+      this.#data = ((this.instance ?? []) as readonly I[]).map((item) => this.toRepresentation(item));
+    } else if (this.instance !== undefined && valid) {
+      this.#data = this.toRepresentation(this.instance as I);
+    } else if (this.#validatedData !== undefined && valid) {
+      this.#data = this.toRepresentation(this.#validatedData);
+    } else {
+      this.#data = this.#initial();
+    }
+    return this.#data;
+  }
+
+  /**
+   * Creates (no instance) or updates the instance from the validated data plus `extra` (values the
+   * view supplies, e.g. `{ creator: request.user }`), and returns it.
+   */
+  async save(extra: Attrs = {}): Promise<I> {
+    if (this.#errors === undefined) throw new Error('You must call `.isValid()` before calling `.save()`.');
+    if (Object.keys(this.#errors).length > 0) throw new Error('You cannot call `.save()` on a serializer with invalid data.');
+    if (this.#data !== undefined) {
+      throw new Error('You cannot call `.save()` after accessing `.data`; read `.validatedData` instead.');
+    }
+    const attrs = { ...this.#validatedData, ...extra };
+    const saved = this.instance === undefined ? await this.create(attrs) : await this.update(this.instance as I, attrs);
+    this.instance = saved;
+    return saved;
+  }
+
+  /** Object-level validation, after every field validated: return the attrs, or raise ValidationError. */
+  validate(attrs: Attrs): Attrs | Promise<Attrs> {
+    return attrs;
+  }
+
+  protected create(_attrs: Attrs): Promise<I> {
+    throw new ImproperlyConfigured(`${this.constructor.name}.create() must be implemented to save new instances.`);
+  }
+
+  protected update(_instance: I, _attrs: Attrs): Promise<I> {
+    throw new ImproperlyConfigured(`${this.constructor.name}.update() must be implemented to save instances.`);
+  }
+
+  /** One instance as its representation. */
+  toRepresentation(instance: object): Representation {
+    const representation: Representation = {};
+    for (const field of this.#fields.readable) {
+      const attribute = field.getAttribute(instance);
+      if (attribute === SKIP) continue;
+      representation[field.fieldName] =
+        attribute === null || attribute === undefined ? null : field.toRepresentation(attribute);
+    }
+    return representation;
+  }
+
+  /** The validation pipeline: fields, then `validate`. */
+  protected async runValidation(data: unknown): Promise<Attrs> {
+    if (data === null) throw new ValidationError({ [NON_FIELD_ERRORS]: ['No data provided'] }, 'null');
+    const attrs = await this.toInternalValue(data);
+    try {
+      const validated = await this.validate(attrs);
+      if (validated === undefined) throw new Error(`${this.constructor.name}.validate() should return the validated data.`);
+      return validated;
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError(asSerializerError(error.detail), error.code);
+      throw error;
+    }
+  }
+
+  /** Runs every writable field; collects all field errors before raising. */
+  protected async toInternalValue(data: unknown): Promise<Attrs> {
+    if (!isMapping(data)) {
+      throw new ValidationError({
+        [NON_FIELD_ERRORS]: [`Invalid data. Expected a dictionary, but got ${pyTypeName(data)}.`],
+      });
+    }
+    const context = this.#validationContext();
+    const attrs: Attrs = {};
+    let errors: SerializerErrors | undefined;
+    for (const field of this.#fields.writable) {
+      try {
+        let value = field.runValidation(field.getValue(data, context), context);
+        if (value instanceof Promise) value = await value;
+        if (value !== SKIP) setValue(attrs, field.sourceAttrs, value);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        (errors ??= {})[field.fieldName] = error.detail;
+      }
+    }
+    if (errors !== undefined) throw new ValidationError(errors);
+    return attrs;
+  }
+
+  #validationContext(): ValidationContext {
+    return { partial: this.partial, formData: this.formData, instance: this.instance, context: this.context };
+  }
+
+  /** DRF's `get_initial`: the input as each writable field reads it, or each readable field's initial value. */
+  #initial(): Representation {
+    const initial: Representation = {};
+    if (this.#hasData) {
+      if (!isMapping(this.initialData)) return initial;
+      const context = this.#validationContext();
+      for (const field of this.#fields.writable) {
+        const value = field.getValue(this.initialData, context);
+        if (value !== empty) initial[field.fieldName] = value;
+      }
+      return initial;
+    }
+    for (const field of this.#fields.readable) initial[field.fieldName] = field.initial;
+    return initial;
+  }
+}

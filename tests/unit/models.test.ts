@@ -1,0 +1,274 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/db/database.ts';
+import { ImproperlyConfigured, ValidationError } from '../../src/exceptions.ts';
+import { defineModel, fields as m, registeredModels, type RowOf } from '../../src/models/index.ts';
+
+const Author = defineModel('author', {
+  username: m.char({ maxLength: 150, unique: true }),
+  is_staff: m.boolean({ default: false }),
+  joined: m.dateTime({ autoNowAdd: true }),
+});
+
+const Survey = defineModel(
+  'survey',
+  {
+    title: m.char({ maxLength: 200, unique: true }),
+    status: m.char({ maxLength: 20, default: 'draft', choices: ['draft', 'published'] }),
+    creator: m.foreignKey(() => Author, { onDelete: 'cascade' }),
+    reviewer: m.foreignKey(() => Author, { onDelete: 'setNull', null: true }),
+    score: m.float({ null: true }),
+  },
+  { ordering: ['-id'] },
+);
+
+const Life = defineModel('life', { answer: m.integer({ default: 42 }) }, { ordering: ['id'] });
+
+let db: Database;
+let queries: string[];
+
+beforeEach(async () => {
+  db = openDatabase('sqlite::memory:');
+  for (const model of [Author, Survey, Life]) await model.createTable(db);
+  queries = [];
+  const execute = db.kysely.executeQuery.bind(db.kysely);
+  db.kysely.executeQuery = ((query: Parameters<typeof execute>[0]) => {
+    queries.push('sql' in query ? query.sql : query.compile().sql);
+    return execute(query);
+  }) as typeof db.kysely.executeQuery;
+});
+
+afterEach(async () => {
+  await db.close();
+});
+
+describe('definition', () => {
+  it('adds an id primary key and resolves labels and columns', () => {
+    const [id, title, , creator] = Survey.meta.fields;
+    expect(id).toMatchObject({ name: 'id', column: 'id', label: 'ID', primaryKey: true, editable: false });
+    expect(title).toMatchObject({ name: 'title', column: 'title', label: 'Title', maxLength: 200, unique: true });
+    expect(creator).toMatchObject({ name: 'creator', column: 'creator_id', kind: 'foreignKey', label: 'Creator' });
+    expect(creator!.related).toBe(Author);
+    expect(Life.meta.field('answer')).toMatchObject({ minValue: -2147483648, maxValue: 2147483647, hasDefault: true });
+    expect(Survey.meta.field('creator_id')).toBe(creator);
+    expect(title!.uniqueMessage).toBe('survey with this title already exists.');
+  });
+
+  it('registers models and rejects inconsistent definitions', () => {
+    expect(registeredModels()).toEqual(expect.arrayContaining([Author, Survey, Life]));
+    expect(() => defineModel('life', {})).toThrow(ImproperlyConfigured);
+    expect(() => defineModel('bad_id', { id: m.integer() })).toThrow(/"id" is the automatic primary key/);
+    expect(() => defineModel('bad_order', {}, { ordering: ['nope'] })).toThrow(/ordering refers to "nope"/);
+    expect(() =>
+      defineModel('bad_fk', { owner: m.foreignKey(() => Author, { onDelete: 'setNull' }) }),
+    ).toThrow(/cannot be null/);
+  });
+
+  it('types rows from the definition', () => {
+    const row: RowOf<typeof Survey> = {
+      id: 1,
+      title: 't',
+      status: 'draft',
+      creator_id: 1,
+      reviewer_id: null,
+      score: null,
+    };
+    expect(row.creator).toBeUndefined();
+  });
+});
+
+describe('createTable', () => {
+  it('is idempotent and creates foreign keys and indexes', async () => {
+    await Survey.createTable(db);
+    const raw = await db.kysely.introspection.getTables();
+    const survey = raw.find((t) => t.name === 'survey')!;
+    expect(survey.columns.map((c) => c.name)).toEqual(['id', 'title', 'status', 'creator_id', 'reviewer_id', 'score']);
+    expect(survey.columns.find((c) => c.name === 'creator_id')!.isNullable).toBe(false);
+    expect(survey.columns.find((c) => c.name === 'reviewer_id')!.isNullable).toBe(true);
+    const { rows } = await db.kysely.executeQuery<{ name: string }>(
+      (await import('kysely')).sql`select name from sqlite_master where type = 'index' and tbl_name = 'survey'`.compile(db.kysely),
+    );
+    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['survey_creator_id_idx', 'survey_reviewer_id_idx']));
+  });
+});
+
+describe('writes', () => {
+  it('creates rows with defaults and returns them', async () => {
+    const life = await Life.create(db, {});
+    expect(life).toEqual({ id: 1, answer: 42 });
+    const author = await Author.create(db, { username: 'alice' });
+    expect(author.is_staff).toBe(false);
+    expect(author.joined).toBeInstanceOf(Date);
+    expect(Math.abs(author.joined.getTime() - Date.now())).toBeLessThan(5000);
+  });
+
+  it('round-trips booleans and datetimes', async () => {
+    const joined = new Date('2024-02-29T23:59:58.123Z');
+    const created = await Author.create(db, { username: 'bob', is_staff: true, joined });
+    expect(created).toEqual({ id: 1, username: 'bob', is_staff: true, joined });
+    const { rows } = await db.kysely.selectFrom('author').selectAll().execute().then((r) => ({ rows: r }));
+    expect(rows[0]).toMatchObject({ is_staff: 1, joined: '2024-02-29T23:59:58.123Z' });
+    expect(await Author.objects.get(db, 1)).toEqual(created);
+  });
+
+  it('takes a foreign key as the related row or as <name>_id', async () => {
+    const alice = await Author.create(db, { username: 'alice' });
+    const a = await Survey.create(db, { title: 'a', creator: alice });
+    expect(a).toMatchObject({ title: 'a', status: 'draft', creator_id: alice.id, reviewer_id: null, creator: alice });
+    const b = await Survey.create(db, { title: 'b', creator_id: alice.id });
+    expect(b.creator_id).toBe(alice.id);
+    await expect(Survey.create(db, { title: 'c', creator: 1 as never })).rejects.toThrow(TypeError);
+    await expect(Survey.create(db, { nope: 1 } as never)).rejects.toThrow(/has no field "nope"/);
+  });
+
+  it('updates given columns and returns the row; undefined when absent', async () => {
+    const alice = await Author.create(db, { username: 'alice' });
+    const s = await Survey.create(db, { title: 'a', creator: alice });
+    const updated = await Survey.update(db, s.id, { status: 'published', score: 1.5 });
+    expect(updated).toMatchObject({ id: s.id, title: 'a', status: 'published', score: 1.5 });
+    expect(await Survey.update(db, 999, { status: 'draft' })).toBeUndefined();
+    expect(await Survey.update(db, 'abc', { status: 'draft' })).toBeUndefined();
+    expect(await Survey.update(db, s.id, {})).toMatchObject({ id: s.id, status: 'published' });
+  });
+
+  it('deletes and reports whether a row went', async () => {
+    const life = await Life.create(db, { answer: 1 });
+    expect(await Life.delete(db, life.id)).toBe(true);
+    expect(await Life.delete(db, life.id)).toBe(false);
+    expect(await Life.delete(db, 'x')).toBe(false);
+  });
+
+  it('maps a unique violation to a ValidationError with DRF’s message', async () => {
+    const alice = await Author.create(db, { username: 'alice' });
+    await Survey.create(db, { title: 'dup', creator: alice });
+    const error = await Survey.create(db, { title: 'dup', creator: alice }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).detail).toEqual({ title: ['survey with this title already exists.'] });
+    const other = await Survey.create(db, { title: 'other', creator: alice });
+    await expect(Survey.update(db, other.id, { title: 'dup' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('cascades and sets null along foreign keys', async () => {
+    const alice = await Author.create(db, { username: 'alice' });
+    const bob = await Author.create(db, { username: 'bob' });
+    await Survey.create(db, { title: 'a', creator: alice, reviewer: bob });
+    await Survey.create(db, { title: 'b', creator: bob });
+    await Author.delete(db, bob.id);
+    const rows = await Survey.objects.all(db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ title: 'a', reviewer_id: null });
+    await Author.delete(db, alice.id);
+    expect(await Survey.objects.count(db)).toBe(0);
+  });
+});
+
+describe('QuerySet', () => {
+  async function seed() {
+    const alice = await Author.create(db, { username: 'alice' });
+    const bob = await Author.create(db, { username: 'bob', is_staff: true });
+    await Survey.create(db, { title: 'a1', creator: alice, status: 'published' });
+    await Survey.create(db, { title: 'a2', creator: alice });
+    await Survey.create(db, { title: 'b1', creator: bob, reviewer: alice });
+    return { alice, bob };
+  }
+
+  it('is immutable and lazy', async () => {
+    const base = Survey.objects;
+    const filtered = base.where('status', '=', 'published');
+    expect(filtered).not.toBe(base);
+    expect(queries).toEqual([]);
+    await seed();
+    expect(await base.count(db)).toBe(3);
+    expect(await filtered.count(db)).toBe(1);
+  });
+
+  it('uses the model ordering, replaced by the first orderBy', async () => {
+    await seed();
+    expect((await Survey.objects.all(db)).map((s) => s.title)).toEqual(['b1', 'a2', 'a1']);
+    expect((await Survey.objects.orderBy('title').all(db)).map((s) => s.title)).toEqual(['a1', 'a2', 'b1']);
+    expect((await Survey.objects.orderBy('creator', 'desc').orderBy('id').all(db)).map((s) => s.title)).toEqual([
+      'b1',
+      'a1',
+      'a2',
+    ]);
+  });
+
+  it('filters with expression callbacks and comparisons', async () => {
+    const { alice, bob } = await seed();
+    const visible = Survey.objects
+      .orderBy('id')
+      .where((eb) => eb.or([eb('status', '=', 'published'), eb('creator_id', '=', bob.id)]));
+    expect((await visible.all(db)).map((s) => s.title)).toEqual(['a1', 'b1']);
+    expect(await Survey.objects.where('creator', '=', alice.id).count(db)).toBe(2);
+    expect(await Survey.objects.where('creator', '=', alice).count(db)).toBe(2);
+    expect(await Survey.objects.where('creator_id', 'in', [alice, bob]).count(db)).toBe(3);
+    expect(await Survey.objects.where('title', 'in', ['a1', 'b1']).count(db)).toBe(2);
+    expect(await Author.objects.where('is_staff', '=', true).count(db)).toBe(1);
+    expect(await Author.objects.where((eb) => eb('is_staff', '=', true)).count(db)).toBe(1);
+    expect(await Author.objects.where((eb) => eb('joined', '<', new Date(Date.now() + 60_000))).count(db)).toBe(2);
+    expect(await Survey.objects.where('status', '=', 'archived').exists(db)).toBe(false);
+    expect(await Survey.objects.exists(db)).toBe(true);
+  });
+
+  it('slices with limit and offset', async () => {
+    await seed();
+    const page = Survey.objects.orderBy('id').offset(1).limit(1);
+    expect((await page.all(db)).map((s) => s.title)).toEqual(['a2']);
+    expect(await page.count(db)).toBe(1);
+    expect((await Survey.objects.orderBy('id').offset(2).all(db)).map((s) => s.title)).toEqual(['b1']);
+    expect((await Survey.objects.orderBy('id').first(db))?.title).toBe('a1');
+    expect((await Survey.objects.first(db))?.title).toBe('b1');
+    expect(await Survey.objects.where('title', '=', 'zzz').first(db)).toBeUndefined();
+  });
+
+  it('selectRelated loads related rows in one query', async () => {
+    const { alice, bob } = await seed();
+    queries = [];
+    const rows = await Survey.objects.selectRelated('creator', 'reviewer').orderBy('id').all(db);
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toMatch(/left join/i);
+    expect(rows.map((r) => r.creator?.username)).toEqual(['alice', 'alice', 'bob']);
+    expect(rows[0]!.creator).toEqual(alice);
+    expect(rows[0]!.reviewer).toBeNull();
+    expect(rows[2]!.reviewer).toEqual(alice);
+    expect(rows[2]!.creator!.is_staff).toBe(true);
+    expect(rows[2]).toMatchObject({ id: 3, title: 'b1', creator_id: bob.id });
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'title', 'status', 'creator_id', 'reviewer_id', 'score', 'creator', 'reviewer']);
+  });
+
+  it('selectRelated keeps unqualified filters unambiguous', async () => {
+    const { bob } = await seed();
+    const qs = Survey.objects.selectRelated('creator').where((eb) => eb('id', '>', 1)).where('creator', '=', bob.id);
+    const rows = await qs.all(db);
+    expect(rows.map((r) => [r.title, r.creator?.username])).toEqual([['b1', 'bob']]);
+    expect((await qs.get(db, 3))?.creator?.username).toBe('bob');
+    expect(await qs.get(db, 1)).toBeUndefined();
+    expect(await qs.count(db)).toBe(1);
+  });
+
+  it('get returns undefined for absent rows and bad primary keys, never throws', async () => {
+    await seed();
+    expect((await Survey.objects.get(db, 1))?.title).toBe('a1');
+    expect((await Survey.objects.get(db, '2'))?.title).toBe('a2');
+    for (const bad of ['abc', '1.5', '99999999999999999999', '', ' ', '1e3', null, undefined, {}, [], 1.5, NaN, Infinity, true]) {
+      expect(await Survey.objects.get(db, bad)).toBeUndefined();
+    }
+    expect(await Survey.objects.get(db, 999)).toBeUndefined();
+    expect(await Survey.objects.where('status', '=', 'published').get(db, 2)).toBeUndefined();
+  });
+
+  it('compiles a declared queryset once', async () => {
+    await seed();
+    const qs = Survey.objects.orderBy('id');
+    const first = await qs.all(db);
+    const second = await qs.all(db);
+    expect(second).toEqual(first);
+    expect(second[0]).not.toBe(first[0]);
+    expect(queries.slice(-2)[0]).toBe(queries.slice(-2)[1]);
+  });
+
+  it('rejects unknown columns and relations when the queryset is declared', () => {
+    expect(() => Survey.objects.orderBy('nope' as never)).toThrow(/has no field "nope"/);
+    expect(() => Survey.objects.where('nope' as never, '=', 1)).toThrow(TypeError);
+    expect(() => Survey.objects.selectRelated('title' as never)).toThrow(/not a foreign key/);
+  });
+});
