@@ -10,6 +10,8 @@ export interface Fixture {
   users?: {
     username: string;
     password: string;
+    /** Pre-hashed, to skip hashing (tests); else `password` is hashed. */
+    passwordHash?: string;
     is_staff?: boolean;
     is_superuser?: boolean;
     is_active?: boolean;
@@ -29,6 +31,7 @@ export async function loadFixture(app: Gatehouse, fixture: Fixture): Promise<voi
       accounts.createUser({
         username: u.username,
         password: u.password,
+        ...(u.passwordHash ? { passwordHash: u.passwordHash } : {}),
         isStaff: u.is_staff ?? false,
         isSuperuser: u.is_superuser ?? false,
         isActive: u.is_active ?? true,

@@ -35,6 +35,8 @@ export interface NewUser {
   username: string;
   /** Null or absent: an unusable password (the user cannot log in with one). */
   password?: string | null;
+  /** An already hashed password, e.g. imported from a Django user table (`pbkdf2_sha256$...`); wins over `password`. */
+  passwordHash?: string;
   email?: string;
   isStaff?: boolean;
   isSuperuser?: boolean;
@@ -144,7 +146,7 @@ export class Accounts {
       .insertInto('auth_user')
       .values({
         username,
-        password: input.password == null ? unusablePassword() : await makePassword(input.password),
+        password: input.passwordHash ?? (input.password == null ? unusablePassword() : await makePassword(input.password)),
         email: input.email ?? '',
         is_staff: input.isStaff ? 1 : 0,
         is_superuser: input.isSuperuser ? 1 : 0,
