@@ -2,7 +2,20 @@
  * The demo API: the seeds' resources and example views, as the reference DRF project defines them.
  * `createDemoApp(settings)` builds it; the default export (for `gatehouse --app`) uses the environment.
  */
-import { createApp, DefaultRouter, authUrls, include, obtainAuthToken, path, type Gatehouse, type SettingsInput } from '../../src/index.ts';
+import {
+  authUrls,
+  BasicAuthentication,
+  createApp,
+  DefaultRouter,
+  include,
+  IsAuthenticatedOrReadOnly,
+  obtainAuthToken,
+  path,
+  SessionAuthentication,
+  TokenAuthentication,
+  type Gatehouse,
+  type SettingsInput,
+} from '../../src/index.ts';
 import { Life, Survey } from './models.ts';
 import { ComposedView, ExampleView, LifeViewSet, ScopedView, SurveyViewSet, exampleView } from './views.ts';
 
@@ -38,10 +51,17 @@ function withoutRates(settings: SettingsInput): SettingsInput {
   return rest;
 }
 
-export default function (): Promise<Gatehouse> {
-  return createDemoApp({
+/** How `npm start` and `gatehouse --app examples/demo/app.ts` run the demo: a development setup. */
+export function demoSettings(): SettingsInput {
+  return {
     debug: process.env.GATEHOUSE_DEBUG !== '0',
-    secretKey: process.env.GATEHOUSE_SECRET_KEY ?? '',
+    secretKey: process.env.GATEHOUSE_SECRET_KEY ?? 'demo-only-secret-key-change-me',
     databaseUrl: process.env.DATABASE_URL ?? 'sqlite:demo.sqlite3',
-  });
+    defaultAuthenticationClasses: [SessionAuthentication, TokenAuthentication, BasicAuthentication],
+    defaultPermissionClasses: [IsAuthenticatedOrReadOnly],
+  };
+}
+
+export default function (): Promise<Gatehouse> {
+  return createDemoApp(demoSettings());
 }

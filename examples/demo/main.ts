@@ -4,18 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from '../../src/index.ts';
-import { createDemoApp } from './app.ts';
+import { createDemoApp, demoSettings } from './app.ts';
 import { loadFixture, type Fixture } from './fixture.ts';
 
 const port = Number(process.env.PORT ?? 8000);
 const host = process.env.HOST ?? '127.0.0.1';
 const seed = JSON.parse(readFileSync(new URL('./seed.json', import.meta.url), 'utf8')) as Fixture;
 
-const app = await createDemoApp({
-  debug: true,
-  secretKey: process.env.GATEHOUSE_SECRET_KEY ?? 'demo-only-secret-key-change-me',
-  databaseUrl: process.env.DATABASE_URL ?? 'sqlite:demo.sqlite3',
-});
+const app = await createDemoApp(demoSettings());
 await app.migrate();
 if ((await app.accounts.getUserByUsername('alice')) === null) await loadFixture(app, seed);
 

@@ -28,8 +28,13 @@ export const DEFAULT_DATABASE_URL = 'sqlite:gatehouse.sqlite3';
  * query; we hand it a database whose `prepare` remembers statements by SQL text, so the hot path's
  * handful of queries are prepared once per process.
  */
-export function openDatabase(url: string = DEFAULT_DATABASE_URL): Database {
-  if (url.startsWith('sqlite:')) return openSqlite(url);
+export interface DatabaseOptions {
+  /** Called with the SQL of every query run (query logging, and tests that count queries). */
+  log?: (sql: string) => void;
+}
+
+export function openDatabase(url: string = DEFAULT_DATABASE_URL, options: DatabaseOptions = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url, options);
   throw new ImproperlyConfigured(
     `Unsupported database URL "${redact(url)}". Use "sqlite:PATH" (e.g. ${DEFAULT_DATABASE_URL}) or "sqlite::memory:".`,
   );
@@ -37,7 +42,7 @@ export function openDatabase(url: string = DEFAULT_DATABASE_URL): Database {
 
 const STATEMENT_CACHE_LIMIT = 512;
 
-function openSqlite(url: string): Database {
+function openSqlite(url: string, options: DatabaseOptions): Database {
   const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
   const raw = new BetterSqlite3(path === '' ? ':memory:' : path);
   raw.pragma('journal_mode = WAL');
@@ -58,7 +63,11 @@ function openSqlite(url: string): Database {
       return statement;
     },
   };
-  const kysely = new Kysely<AnyDB>({ dialect: new SqliteDialect({ database }) });
+  const log = options.log;
+  const kysely = new Kysely<AnyDB>({
+    dialect: new SqliteDialect({ database }),
+    ...(log ? { log: (event: { query: { sql: string } }) => log(event.query.sql) } : {}),
+  });
   return { kysely, dialect: 'sqlite', url, close: () => kysely.destroy() };
 }
 
