@@ -157,7 +157,8 @@ export class Gatehouse implements AppContext {
    * it, then the negotiated renderer.
    */
   async finalize(request: Request, response: Response | RawResponse, view: APIView | undefined): Promise<Rendered> {
-    const headers: Record<string, string | string[]> = {};
+    // nosniff: a browser must never reinterpret a JSON body (which may echo user input) as HTML.
+    const headers: Record<string, string | string[]> = { 'x-content-type-options': 'nosniff' };
     if (view !== undefined) {
       headers.allow = view.compiled.allowHeader;
       if (view.compiled.vary) headers.vary = view.compiled.vary;

@@ -43,6 +43,9 @@ export interface NewUser {
   isActive?: boolean;
 }
 
+/** Longer passwords are refused without hashing them, as Django once did. */
+export const MAX_PASSWORD_LENGTH = 4096;
+
 const USER_COLUMNS = ['u.id', 'u.username', 'u.password', 'u.email', 'u.is_active', 'u.is_staff', 'u.is_superuser'] as const;
 
 type SessionRow = UserRow & { session_data: string; expire_date: number | string; user_found: number | null };
@@ -114,6 +117,8 @@ export class Accounts {
    * an outdated hasher (a Django pbkdf2 hash) is re-hashed with scrypt.
    */
   async authenticate(username: string, password: string): Promise<User | null> {
+    // Hashing megabytes of "password" is a denial of service (CVE-2013-1443); no real one is that long.
+    if (password.length > MAX_PASSWORD_LENGTH || username.length > 150) return null;
     const [row] = await this.#userByName(username);
     if (row === undefined) {
       await runDummyHasher(password);
@@ -129,6 +134,7 @@ export class Accounts {
   }
 
   async setPassword(userId: number, password: string | null): Promise<void> {
+    if (password !== null) checkPasswordLength(password);
     const hash = password === null ? unusablePassword() : await makePassword(password);
     await this.db.kysely.updateTable('auth_user').set({ password: hash }).where('id', '=', userId).execute();
   }
@@ -139,6 +145,7 @@ export class Accounts {
     const username = input.username.trim();
     if (!username) throw new ValidationError({ username: ['This field may not be blank.'] });
     if (username.length > 150) throw new ValidationError({ username: ['Ensure this field has no more than 150 characters.'] });
+    if (input.password != null) checkPasswordLength(input.password);
     if (await this.getUserByUsername(username)) {
       throw new ValidationError({ username: ['A user with that username already exists.'] });
     }
@@ -214,12 +221,29 @@ export class Accounts {
    * unsealed; if it was sealed under another secret key it cannot be returned, so it is replaced.
    */
   async getOrCreateToken(userId: number): Promise<{ key: string; created: boolean }> {
-    const existing = await this.db.kysely.selectFrom('authtoken_token').select('sealed').where('user_id', '=', userId).executeTakeFirst();
+    const existing = await this.#sealedToken(userId);
     if (existing !== undefined) {
-      const key = this.#sealer.unseal(existing.sealed as string);
+      const key = this.#sealer.unseal(existing);
       if (key !== null) return { key, created: false };
+      return { key: await this.setToken(userId), created: true };
     }
-    return { key: await this.setToken(userId, generateKey()), created: true };
+    // Concurrent requests for the same user race here: the unique user_id decides one winner, and
+    // every request answers with the winner's token rather than one that was never stored.
+    const candidate = generateKey();
+    const inserted = await this.db.kysely
+      .insertInto('authtoken_token')
+      .values({ digest: digestKey(candidate), sealed: this.#sealer.seal(candidate), user_id: userId, created: new Date().toISOString() })
+      .onConflict((oc) => oc.column('user_id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { key: candidate, created: true };
+    const winner = await this.#sealedToken(userId);
+    const key = winner === undefined ? null : this.#sealer.unseal(winner);
+    return key === null ? { key: await this.setToken(userId), created: true } : { key, created: false };
+  }
+
+  async #sealedToken(userId: number): Promise<string | undefined> {
+    const row = await this.db.kysely.selectFrom('authtoken_token').select('sealed').where('user_id', '=', userId).executeTakeFirst();
+    return row?.sealed as string | undefined;
   }
 
   /** Replaces the user's token with `key` (a new random one by default), as `drf_create_token -r`. */
@@ -346,6 +370,12 @@ export class Accounts {
     const expected = Buffer.from(this.#sessionHash(passwordHash));
     const given = Buffer.from(stored);
     return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}
+
+function checkPasswordLength(password: string): void {
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw new ValidationError({ password: [`Ensure this field has no more than ${MAX_PASSWORD_LENGTH} characters.`] });
   }
 }
 

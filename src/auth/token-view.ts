@@ -41,7 +41,8 @@ export class ObtainAuthToken extends APIView {
     await serializer.isValid({ raiseException: true });
     const user = serializer.validatedData.user as User;
     const { key } = await request.app.accounts.getOrCreateToken(user.id);
-    return new Response({ token: key });
+    // A credential: no cache may keep it.
+    return new Response({ token: key }, 200, { 'cache-control': 'no-store' });
   }
 }
 

@@ -12,7 +12,8 @@ import { getToken } from '../csrf-token.ts';
 import { renderTemplate } from '../browsable/templates.ts';
 import { path, type Route } from '../routers.ts';
 
-const HTML = { 'content-type': 'text/html; charset=utf-8' };
+// Pages carry a CSRF token: no shared cache may keep them.
+const HTML = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
 
 const LOGIN_ERROR = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
 

@@ -23,6 +23,8 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
     bodyLimit: Math.floor(app.settings.bodyLimit),
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // Fastify's default is no limit: a client trickling a body would hold a connection forever.
+    requestTimeout: 30_000,
     // A header or URL past Node's limits gets our JSON 431/414-style answer from clientErrorHandler.
     routerOptions: { maxParamLength: 256 },
     clientErrorHandler,
