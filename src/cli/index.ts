@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import type { Gatehouse } from '../app.ts';
 import { createServer } from '../http/fastify.ts';
 import { APIException, ImproperlyConfigured } from '../exceptions.ts';
-import { prompt, promptHidden } from './prompt.ts';
+import { Prompter } from './prompt.ts';
 
 const USAGE = `Usage: gatehouse <command> [--app FILE] [options]
 
@@ -124,14 +124,27 @@ async function createSuperuser(
     password = process.env.GATEHOUSE_SUPERUSER_PASSWORD;
     if (!username) throw new CommandError('You must use --username with --noinput (or set GATEHOUSE_SUPERUSER_USERNAME).');
   } else {
-    while (!username) username = (await prompt('Username: ')).trim();
-    email ??= (await prompt('Email address: ')).trim();
-    for (;;) {
-      password = await promptHidden('Password: ');
-      const again = await promptHidden('Password (again): ');
-      if (password !== again) io.out("Error: Your passwords didn't match.");
-      else if (password === '') io.out("Error: Blank passwords aren't allowed.");
-      else break;
+    const prompter = new Prompter();
+    try {
+      while (!username) {
+        username = (await prompter.ask('Username: ')).trim();
+        if (username && (await app.accounts.getUserByUsername(username))) {
+          io.out('Error: That username is already taken.');
+          username = undefined;
+        }
+      }
+      email ??= (await prompter.ask('Email address: ')).trim();
+      for (;;) {
+        password = await prompter.ask('Password: ', true);
+        const again = await prompter.ask('Password (again): ', true);
+        if (password !== again) io.out("Error: Your passwords didn't match.");
+        else if (password === '') io.out("Error: Blank passwords aren't allowed.");
+        else break;
+      }
+    } catch (error) {
+      throw new CommandError((error as Error).message);
+    } finally {
+      prompter.close();
     }
   }
   await app.accounts.createUser({ username, email: email ?? '', password: password ?? null, isStaff: true, isSuperuser: true });
