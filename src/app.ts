@@ -18,7 +18,7 @@ import type { ThrottleStore } from './throttling/store.ts';
 import { Request, type IncomingRequest } from './request.ts';
 import { Response, RawResponse } from './response.ts';
 import { APIException, ImproperlyConfigured, NotFound } from './exceptions.ts';
-import { compileView, type APIView, type CompiledView } from './views/api-view.ts';
+import { actionFor, compileView, type APIView, type CompiledView } from './views/api-view.ts';
 import type { Route } from './routers.ts';
 import type { AppContext } from './app-context.ts';
 import { silentLogger, type Logger } from './logging.ts';
@@ -125,7 +125,7 @@ export class Gatehouse implements AppContext {
       request.kwargs = kwargs;
       view.format = format;
       Object.assign(view, compiled.view.initkwargs);
-      view.action = compiled.view.actions === undefined ? undefined : request.method === 'OPTIONS' ? 'metadata' : compiled.view.actions[request.method.toLowerCase()] ?? (request.method === 'HEAD' ? compiled.view.actions.get : undefined);
+      view.action = actionFor(compiled.view.actions, request.method);
       response = await view.dispatch(request);
     } catch (error) {
       response = this.#errorResponse(error, request);

@@ -307,9 +307,7 @@ export class Accounts {
     if (session.key !== null) await this.deleteSession(session.key);
     session.key = newSessionKey();
     session.flushed = false;
-    session.set(AUTH_USER_ID, String(user.id));
-    session.set(AUTH_USER_HASH, this.#sessionHash(user.passwordHash));
-    await this.saveSession(session);
+    await this.#saveLoggedIn(session, user);
     request.user = user;
     request.csrfCookie = newMaskedToken();
     request.csrfCookieUsed = true;
@@ -319,10 +317,14 @@ export class Accounts {
   /** A new logged-in session for `user`, returning its key (the test client's `login()`). */
   async createSessionFor(user: User): Promise<string> {
     const session = new Session(null);
+    await this.#saveLoggedIn(session, user);
+    return session.key!;
+  }
+
+  async #saveLoggedIn(session: Session, user: User): Promise<void> {
     session.set(AUTH_USER_ID, String(user.id));
     session.set(AUTH_USER_HASH, this.#sessionHash(user.passwordHash));
     await this.saveSession(session);
-    return session.key!;
   }
 
   async deleteSession(key: string): Promise<void> {

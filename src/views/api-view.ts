@@ -22,7 +22,7 @@ import {
   PermissionDenied,
 } from '../exceptions.ts';
 import { BaseAuthentication, type AuthenticationPolicy } from '../authentication/base.ts';
-import { BasePermission, toPermission, type PermissionPolicy } from '../permissions.ts';
+import { AND, BasePermission, ModelPermissions, NOT, OR, toPermission, type PermissionPolicy } from '../permissions.ts';
 import type { Parser } from '../parsers.ts';
 import { DEFAULT_PARSERS } from '../parsers.ts';
 import type { Renderer } from '../renderers.ts';
@@ -161,7 +161,7 @@ export class APIView {
     if (!this.compiled.allowedMethods.includes(method)) return undefined;
     const actions = this.compiled.actions;
     if (actions !== undefined && name !== 'options') {
-      const action = actions[name] ?? (name === 'head' ? actions.get : undefined);
+      const action = actionFor(actions, method);
       return action === undefined ? undefined : ((this as unknown as Record<string, Handler>)[action] as Handler);
     }
     const handler = (this as unknown as Record<string, Handler | undefined>)[name === 'head' ? 'get' : name];
@@ -278,6 +278,13 @@ export class APIView {
   }
 }
 
+/** DRF's `view.action`: `metadata` for OPTIONS, the mapped action, or undefined for an unmapped method. */
+export function actionFor(actions: Readonly<Record<string, string>> | undefined, method: string): string | undefined {
+  if (actions === undefined) return undefined;
+  if (method === 'OPTIONS') return 'metadata';
+  return actions[method.toLowerCase()] ?? (method === 'HEAD' ? actions.get : undefined);
+}
+
 function formatParam(request: Request): string | undefined {
   // Parsing the query string costs; most requests have none or no `format`.
   if (!request.url.includes('format=')) return undefined;
@@ -313,9 +320,11 @@ function describe(value: unknown): string {
 }
 
 function usesModelPermissions(permission: BasePermission): boolean {
-  const p = permission as BasePermission & { op1?: BasePermission; op2?: BasePermission; requiredPermissions?: unknown };
-  if (typeof p.requiredPermissions === 'function') return true;
-  return (p.op1 !== undefined && usesModelPermissions(p.op1)) || (p.op2 !== undefined && usesModelPermissions(p.op2));
+  if (permission instanceof ModelPermissions) return true;
+  if (permission instanceof AND || permission instanceof OR) {
+    return usesModelPermissions(permission.op1) || usesModelPermissions(permission.op2);
+  }
+  return permission instanceof NOT && usesModelPermissions(permission.op1);
 }
 
 const negotiators = new WeakMap<readonly Renderer[], ContentNegotiator>();
