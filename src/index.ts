@@ -3,7 +3,7 @@
  * TypeScript on Node. Names follow DRF's, in TypeScript casing.
  */
 export { createApp, Gatehouse, type AppOptions, type Rendered } from './app.ts';
-export { createServer, registerGatehouse } from './http/fastify.ts';
+export { createServer, gatehouse } from './http/fastify.ts';
 export type { Settings, SettingsInput } from './settings.ts';
 export * from './exceptions.ts';
 export { Request } from './request.ts';

@@ -32,12 +32,15 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
       ? { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization', 'req.headers.cookie'] }
       : false,
   } as FastifyServerOptions);
-  registerGatehouse(fastify, app);
+  void fastify.register(gatehouse, { app });
   return fastify;
 }
 
-/** Mounts an app's routes on an existing Fastify instance (the plugin form). */
-export function registerGatehouse(fastify: FastifyInstance, app: Gatehouse): void {
+/**
+ * The plugin form, to mount an app in an existing Fastify server: `fastify.register(gatehouse, { app })`.
+ * Fastify encapsulates it, so Gatehouse's raw-body parsing and not-found handling stay inside it.
+ */
+export async function gatehouse(fastify: FastifyInstance, { app }: { app: Gatehouse }): Promise<void> {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const trustProxy = app.settings.numProxies !== null && app.settings.numProxies > 0;
