@@ -78,10 +78,13 @@ export class Gatehouse implements AppContext {
     this.throttleStore = options.throttleStore ?? new MemoryThrottleStore();
     this.logger = options.logger ?? silentLogger;
     this.models = options.models ?? [];
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     this.routes = options.routes.map((route) => {
-      if (seen.has(route.path)) throw new ImproperlyConfigured(`Two routes have the path "${route.path}"; each path may be routed once.`);
-      seen.add(route.path);
+      const other = seen.get(route.path);
+      if (other !== undefined) {
+        throw new ImproperlyConfigured(`Two routes have the path "${route.path}" (${other} and ${route.view.name}); route each path once.`);
+      }
+      seen.set(route.path, route.view.name);
       return {
         route,
         view: compileView(route.view, this, {
@@ -179,10 +182,9 @@ export class Gatehouse implements AppContext {
     } catch (error) {
       return this.finalize(request, this.#errorResponse(error, request), undefined);
     }
-    if (cookies !== undefined) {
-      headers['set-cookie'] = cookies;
-      headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
-    }
+    if (cookies !== undefined) headers['set-cookie'] = cookies;
+    // Django's middleware: a response that read the session or set a cookie varies by Cookie.
+    if (cookies !== undefined || request.session !== null) headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
     return rendered;
   }
 

@@ -23,17 +23,42 @@ function decodeUtf8(body: Buffer, what: string): string {
   }
 }
 
+/** Deeper JSON is refused: rendering or validating it would overflow the stack. Python's json stops near 1000. */
+export const MAX_JSON_DEPTH = 512;
+
 export class JSONParser implements Parser {
   readonly mediaType = 'application/json';
 
   parse(body: Buffer): unknown {
     const text = decodeUtf8(body, 'JSON');
+    // Nesting deeper than the limit needs two bytes a level, so small bodies skip the scan.
+    if (text.length > MAX_JSON_DEPTH * 2 && nestingDepth(text) > MAX_JSON_DEPTH) {
+      throw new ParseError(`JSON parse error - nesting deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     try {
       return JSON.parse(text);
     } catch (error) {
       throw new ParseError(`JSON parse error - ${(error as Error).message}`);
     }
   }
+}
+
+/** The deepest array/object nesting in JSON text, ignoring brackets inside strings. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 /** A form field repeated in the body arrives as an array of its values. */
@@ -90,6 +115,10 @@ export class MultiPartParser implements Parser {
       failure = error as Error;
     }
     if (failure) throw new ParseError(`Multipart form parse error - ${failure.message}`);
+    // busboy reports a missing or truncated form only asynchronously; a complete one ends with this.
+    if (body.indexOf(`--${params.boundary}--`) === -1) {
+      throw new ParseError('Multipart form parse error - the body does not end with the closing boundary (wrong boundary, or truncated)');
+    }
     for (const [name, stream, info] of files) {
       const chunks: Buffer[] = [];
       for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) chunks.push(chunk);

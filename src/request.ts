@@ -12,7 +12,7 @@ import type { Session } from './auth/sessions.ts';
 import type { AppContext } from './app-context.ts';
 import { ANONYMOUS, type AnyUser } from './auth/user.ts';
 import type { Decision } from './trace.ts';
-import { UnsupportedMediaType } from './exceptions.ts';
+import { ParseError, UnsupportedMediaType } from './exceptions.ts';
 import { parseMediaType } from './media-types.ts';
 
 /** What the HTTP adapter hands over: transport facts only. */
@@ -30,6 +30,9 @@ export interface IncomingRequest {
 }
 
 const UNPARSED: unique symbol = Symbol('unparsed');
+
+/** Django's host validation: a domain or bracketed IPv6 address, and an optional port. */
+const HOST_PATTERN = /^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:[0-9]{1,5})?$/i;
 
 export class Request {
   readonly method: string;
@@ -106,9 +109,26 @@ export class Request {
     return this.header('content-type') ?? '';
   }
 
-  /** Host and port as the client addressed them (Django's `get_host`). */
+  /**
+   * Host and port as the client addressed them, for building absolute URLs (Django's `get_host`).
+   * A malformed Host, or one outside `allowedHosts`, is a 400: it must never reach a URL or a check.
+   */
   get host(): string {
-    return this.header('host') ?? '';
+    const host = this.validatedHost();
+    if (host === null) throw new ParseError('Invalid Host header.');
+    return host;
+  }
+
+  /** The Host header when well-formed and allowed, else null. */
+  validatedHost(): string | null {
+    const host = this.header('host');
+    if (host === undefined || !HOST_PATTERN.test(host)) return null;
+    const allowed = this.app.settings.allowedHosts;
+    if (allowed.includes('*')) return host;
+    const name = host.toLowerCase().replace(/:\d+$/, '');
+    return allowed.some((pattern) => pattern === name || (pattern.startsWith('.') && (name.endsWith(pattern) || name === pattern.slice(1))))
+      ? host
+      : null;
   }
 
   /**

@@ -20,6 +20,12 @@ export interface Settings {
   secretKey: string;
   /** Adds the decision trace to responses (`Gatehouse-Decision` header) and logs it. */
   debug: boolean;
+  /**
+   * Host names this server answers for (Django's ALLOWED_HOSTS): `'api.example.com'`, `'.example.com'`
+   * for a domain and its subdomains, `'*'` for any. A request naming another host gets a 400 where the
+   * host is used (absolute URLs, CSRF checks). Set it in production.
+   */
+  allowedHosts: readonly string[];
   /** `sqlite:PATH` (default `sqlite:gatehouse.sqlite3`) or `sqlite::memory:`. */
   databaseUrl: string;
 
@@ -68,6 +74,7 @@ export function defaultSettings(): Settings {
   return {
     secretKey: '',
     debug: false,
+    allowedHosts: ['*'],
     databaseUrl: DEFAULT_DATABASE_URL,
     defaultAuthenticationClasses: [SessionAuthentication, BasicAuthentication],
     defaultPermissionClasses: [AllowAny],

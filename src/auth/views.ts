@@ -17,13 +17,27 @@ const HTML = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-
 
 const LOGIN_ERROR = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
 
-/** Only a local path can be a redirect target: `//evil.com` or `https://evil.com` would be an open redirect. */
+/**
+ * Only a local path can be a redirect target: `//evil.com`, `/\\evil.com` or `https://evil.com` would
+ * be open redirects. The target is percent-encoded like Django's `iri_to_uri`, so no byte a header
+ * cannot carry (CR, LF, NUL, non-ASCII) reaches the Location header.
+ */
 function safeNext(value: unknown, fallback: string): string {
   const next = Array.isArray(value) ? value[value.length - 1] : value;
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n\t]/.test(next)) {
     return fallback;
   }
-  return next;
+  const uri = iriToUri(next);
+  return uri.startsWith('//') || uri.startsWith('/\\') ? fallback : uri;
+}
+
+/** Django's `iri_to_uri`: UTF-8 percent-encoding of everything but URL-safe ASCII. */
+function iriToUri(iri: string): string {
+  return iri.replace(/[^A-Za-z0-9\-._~\/#%[\]=:;$&()+,!?*@']/gu, (c) =>
+    [...Buffer.from(c, 'utf8')]
+      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
 }
 
 abstract class FormView extends APIView {
@@ -60,7 +74,8 @@ export class LoginView extends FormView {
 
   async post(request: Request): Promise<RawResponse> {
     const form = request.data as Record<string, unknown>;
-    const username = typeof form.username === 'string' ? form.username : '';
+    // Django's UsernameField strips surrounding whitespace; the password is taken as typed.
+    const username = typeof form.username === 'string' ? form.username.trim() : '';
     const password = typeof form.password === 'string' ? form.password : '';
     const next = safeNext(form.next, request.app.settings.loginRedirectUrl);
     const user = username && password ? await request.app.accounts.authenticate(username, password) : null;

@@ -26,10 +26,13 @@ export abstract class BaseAuthentication {
 /** A policy entry: an authentication class (constructed once at start-up) or a configured instance. */
 export type AuthenticationPolicy = BaseAuthentication | (new () => BaseAuthentication);
 
-/** Splits an Authorization header on runs of whitespace, as Python's `bytes.split()`. */
+/**
+ * Splits an Authorization header on runs of ASCII whitespace, as Python's `bytes.split()`: other
+ * characters JavaScript calls whitespace (a latin-1 no-break space) stay part of the parts.
+ */
 export function authorizationParts(request: Request): string[] {
   const header = request.header('authorization');
   if (!header) return [];
-  const trimmed = header.trim();
+  const trimmed = header.replace(/^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g, '');
   return trimmed === '' ? [] : trimmed.split(/[ \t\n\r\v\f]+/);
 }

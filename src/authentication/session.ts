@@ -43,7 +43,7 @@ export function csrfFailure(request: Request): string | null {
   return checkCsrf({
     method: request.method,
     isSecure: request.isSecure,
-    host: request.host,
+    host: request.validatedHost(),
     origin: request.header('origin'),
     referer: request.header('referer'),
     cookieToken: request.cookies[settings.csrfCookieName],

@@ -6,9 +6,10 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Socket } from 'node:net';
-import type { Gatehouse, Rendered } from '../app.ts';
+import FindMyWay from 'find-my-way';
+import type { CompiledRoute, Gatehouse, Rendered } from '../app.ts';
 import type { IncomingRequest } from '../request.ts';
-import { APIException, NotFound, ParseError, PayloadTooLarge } from '../exceptions.ts';
+import { APIException, NotFound, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../exceptions.ts';
 import { testRequestOptions } from '../testing/context.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
@@ -25,6 +26,13 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
     return503OnClosing: true,
     // Fastify's default is no limit: a client trickling a body would hold a connection forever.
     requestTimeout: 30_000,
+    // Node would answer a missing Host with an empty 400; Gatehouse validates hosts itself, with JSON.
+    http: { requireHostHeader: false },
+    // Errors Fastify's router raises before a route runs (undecodable URL, oversized parameter).
+    frameworkErrors: (error: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const exception = fromFastifyError(error, req) ?? new ParseError('Malformed request.');
+      void app.handleError(incoming(req, trustsProxy(app), EMPTY), exception).then((rendered) => send(reply, rendered));
+    },
     // A header or URL past Node's limits gets our JSON 431/414-style answer from clientErrorHandler.
     routerOptions: { maxParamLength: 256 },
     clientErrorHandler,
@@ -33,6 +41,12 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
       : false,
   } as FastifyServerOptions);
   void fastify.register(gatehouse, { app });
+  // Node hands CONNECT to a 'connect' listener or drops the connection; answer it like any other
+  // method the API does not support.
+  fastify.server.on('connect', (_req, socket: Socket) => {
+    const body = JSON.stringify({ detail: 'Method "CONNECT" not allowed.' });
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   return fastify;
 }
 
@@ -43,13 +57,18 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
 export async function gatehouse(fastify: FastifyInstance, { app }: { app: Gatehouse }): Promise<void> {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  const trustProxy = app.settings.numProxies !== null && app.settings.numProxies > 0;
+  const trustProxy = trustsProxy(app);
 
+  // Fastify's hasRoute() compares patterns; the not-found handler needs to match concrete paths.
+  const paths = FindMyWay({ maxParamLength: 256 });
   for (const compiled of app.routes) {
+    paths.on('GET', compiled.route.path, () => {}, compiled);
     fastify.route({
       method: METHODS,
       url: compiled.route.path,
       handler: async (req, reply) => {
+        const problem = headerProblem(req);
+        if (problem !== null) return send(reply, await app.handleError(incoming(req, trustProxy), problem));
         const rendered = await app.handle(compiled, incoming(req, trustProxy), req.params as Record<string, string>, testRequestOptions.getStore());
         return send(reply, rendered);
       },
@@ -57,9 +76,18 @@ export async function gatehouse(fastify: FastifyInstance, { app }: { app: Gateho
   }
 
   fastify.setNotFoundHandler(async (req, reply) => {
-    // Django's APPEND_SLASH: a path that exists with a trailing slash is redirected there.
+    const problem = headerProblem(req);
+    if (problem !== null) return send(reply, await app.handleError(incoming(req, trustProxy), problem));
     const [pathname, query] = splitUrl(req.url);
-    if (!pathname.endsWith('/') && fastify.hasRoute({ url: `${pathname}/`, method: 'GET' })) {
+    // A method Fastify does not route (PROPFIND...) on a known path: the view answers, with its 405.
+    const match = paths.find('GET', pathname);
+    if (match !== null) {
+      const compiled = match.store as CompiledRoute;
+      return send(reply, await app.handle(compiled, incoming(req, trustProxy), match.params as Record<string, string>, testRequestOptions.getStore()));
+    }
+    // Django's APPEND_SLASH: a path that exists with a trailing slash is redirected there; 308 for
+    // methods other than GET/HEAD, so the client repeats the method and body.
+    if (!pathname.endsWith('/') && paths.find('GET', `${pathname}/`) !== null) {
       const status = req.method === 'GET' || req.method === 'HEAD' ? 301 : 308;
       return reply.code(status).header('location', `${pathname}/${query}`).send();
     }
@@ -67,23 +95,65 @@ export async function gatehouse(fastify: FastifyInstance, { app }: { app: Gateho
   });
 
   fastify.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
-    let exception: APIException;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') exception = new PayloadTooLarge();
-    else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      exception = new ParseError(`Malformed request: ${error.message}`);
-    } else {
+    const exception = fromFastifyError(error, req);
+    if (exception === null) {
       req.log.error({ err: error }, 'unhandled error');
       return reply.code(500).header('content-type', 'application/json').send('{"detail":"A server error occurred."}');
     }
-    const rendered = await app.handleError(incoming(req, trustProxy, Buffer.alloc(0)), exception);
-    return send(reply, { ...rendered, status: error.statusCode === 413 || exception instanceof PayloadTooLarge ? 413 : rendered.status });
+    return send(reply, await app.handleError(incoming(req, trustProxy, EMPTY), exception));
   });
+}
+
+/** The DRF exception for an error Fastify raised about the request, or null for a server fault. */
+function fromFastifyError(error: Error & { statusCode?: number; code?: string }, req: FastifyRequest): APIException | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PayloadTooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new UnsupportedMediaType(String(req.headers['content-type'] ?? ''));
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ParseError('Malformed request: Content-Length does not match the body.');
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // A path that cannot be decoded or names an impossible key matches no object.
+      return new NotFound();
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ParseError(`Malformed request: ${error.message}`);
+  }
+  return null;
 }
 
 function send(reply: FastifyReply, rendered: Rendered): FastifyReply {
   // A Buffer, because Fastify appends `; charset=utf-8` to string payloads and DRF sends none for JSON.
   const body = typeof rendered.body === 'string' ? Buffer.from(rendered.body) : rendered.body;
   return reply.code(rendered.status).headers(rendered.headers).send(body);
+}
+
+/** Headers that must appear exactly once (Host, RFC 9112 §3.2) or at most once (credentials, framing). */
+const SINGLE_HEADERS = ['host', 'authorization', 'content-length'];
+
+/**
+ * A 400 for requests whose framing or identity is ambiguous: HTTP/1.1 without Host, or a repeated
+ * Host, Authorization or Content-Length (Node keeps the first silently; a proxy may have used another).
+ */
+function headerProblem(req: FastifyRequest): APIException | null {
+  const raw = req.raw.rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const index = SINGLE_HEADERS.indexOf(name);
+    if (index === -1) continue;
+    const bit = 1 << index;
+    if (seen & bit) return new ParseError(`Malformed request: more than one ${raw[i]} header.`);
+    seen |= bit;
+  }
+  if (!(seen & 1) && req.raw.httpVersion !== '1.0') return new ParseError('Malformed request: no Host header.');
+  return null;
+}
+
+function trustsProxy(app: Gatehouse): boolean {
+  return app.settings.numProxies !== null && app.settings.numProxies > 0;
 }
 
 function splitUrl(url: string): [string, string] {

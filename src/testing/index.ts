@@ -109,8 +109,9 @@ export class APIClient {
     if (this.cookies.size > 0 && headers.cookie === undefined) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     }
-    const response = await testRequestOptions.run(this.#options, () =>
-      this.server.inject({ method: method as 'GET', url: path, headers, ...(payload !== undefined ? { payload } : {}) }),
+    // inject() is lazy: awaiting it inside run() keeps the options in the request's async context.
+    const response = await testRequestOptions.run(this.#options, async () =>
+      await this.server.inject({ method: method as 'GET', url: path, headers, ...(payload !== undefined ? { payload } : {}) }),
     );
     const setCookie = response.headers['set-cookie'];
     for (const header of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {

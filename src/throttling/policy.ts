@@ -16,11 +16,14 @@ export function buildThrottles(
   scope: string | undefined,
   context: AppContext,
   view: string,
+  /** Where the list came from, for messages: the view's property or the default setting. */
+  where: string,
 ): BaseThrottle[] {
   return policies.map((Policy) => {
     if (typeof Policy !== 'function' || !(Policy.prototype instanceof BaseThrottle)) {
+      const name = typeof Policy === 'function' && Policy.name ? `"${Policy.name}"` : typeof Policy;
       throw new ImproperlyConfigured(
-        `${view}: throttleClasses contains ${String((Policy as { name?: string })?.name ?? Policy)}, which is not a throttle class. Use classes extending BaseThrottle, e.g. [AnonRateThrottle, UserRateThrottle].`,
+        `${where} contains ${name}, which is not a throttle class. Use classes extending BaseThrottle, e.g. [AnonRateThrottle, UserRateThrottle].`,
       );
     }
     try {

@@ -22,7 +22,7 @@ import {
   PermissionDenied,
 } from '../exceptions.ts';
 import { BaseAuthentication, type AuthenticationPolicy } from '../authentication/base.ts';
-import { AND, BasePermission, ModelPermissions, NOT, OR, toPermission, type PermissionPolicy } from '../permissions.ts';
+import { AND, BasePermission, ModelPermissions, NOT, OR, type PermissionPolicy } from '../permissions.ts';
 import type { Parser } from '../parsers.ts';
 import { DEFAULT_PARSERS } from '../parsers.ts';
 import type { Renderer } from '../renderers.ts';
@@ -291,32 +291,29 @@ function formatParam(request: Request): string | undefined {
   return request.queryParams.get('format') ?? undefined;
 }
 
-function resolveAuthenticator(policy: AuthenticationPolicy, view: string): BaseAuthentication {
-  const instance = typeof policy === 'function' ? new policy() : policy;
-  if (!(instance instanceof BaseAuthentication)) {
-    throw new ImproperlyConfigured(
-      `${view}: authenticationClasses contains ${describe(policy)}, which is not an authentication class. ` +
-        'Use classes extending BaseAuthentication, e.g. [SessionAuthentication, TokenAuthentication].',
-    );
+/**
+ * An entry of a policy list as an instance of `base`: a subclass is constructed, an instance kept.
+ * Anything else (a plain function, an object, a class of another kind) is a start-up error naming
+ * where the list came from.
+ */
+function resolvePolicy<T extends object>(policy: unknown, base: abstract new (...args: never[]) => T, where: string, fix: string): T {
+  if (typeof policy === 'function' && (policy.prototype instanceof base || policy === base)) {
+    return new (policy as new () => T)();
   }
-  return instance;
-}
-
-function resolvePermission(policy: PermissionPolicy, view: string): BasePermission {
-  const instance = typeof policy === 'function' ? toPermission(policy) : policy;
-  if (!(instance instanceof BasePermission)) {
-    throw new ImproperlyConfigured(
-      `${view}: permissionClasses contains ${describe(policy)}, which is not a permission. ` +
-        'Use classes extending BasePermission, e.g. [IsAuthenticated], or compositions like IsAuthenticated.or(ReadOnly).',
-    );
-  }
-  return instance;
+  if (policy instanceof base) return policy;
+  throw new ImproperlyConfigured(`${where} contains ${describe(policy)}, which is not ${fix}`);
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'function') return `"${value.name || 'an anonymous function'}"`;
+  if (typeof value === 'function') return value.name ? `"${value.name}"` : 'an anonymous function';
   if (value === null || value === undefined) return String(value);
-  return `a ${typeof value === 'object' ? value.constructor?.name ?? 'object' : typeof value}`;
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  return `the ${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Where a view's policy list comes from, for messages: its own property, or the default setting. */
+function source(own: unknown, property: string, setting: string, view: string): string {
+  return own !== undefined ? `${view}.${property}` : `The ${setting} setting (used by ${view})`;
 }
 
 function usesModelPermissions(permission: BasePermission): boolean {
@@ -343,11 +340,21 @@ export function compileView(
   if (!(viewClass.prototype instanceof APIView) && viewClass !== (APIView as ViewClass)) {
     throw new ImproperlyConfigured(`${label} is not an APIView subclass; routes take view classes (or apiView(...) functions).`);
   }
+  const authSource = source(viewClass.authenticationClasses, 'authenticationClasses', 'defaultAuthenticationClasses', label);
   const authenticators = (viewClass.authenticationClasses ?? settings.defaultAuthenticationClasses).map((p) =>
-    resolveAuthenticator(p, label),
+    resolvePolicy(p, BaseAuthentication, authSource, 'an authentication class. Use classes extending BaseAuthentication, e.g. [SessionAuthentication, TokenAuthentication].'),
   );
-  const permissions = (viewClass.permissionClasses ?? settings.defaultPermissionClasses).map((p) => resolvePermission(p, label));
-  const throttles = buildThrottles(viewClass.throttleClasses ?? settings.defaultThrottleClasses, viewClass.throttleScope, context, label);
+  const permissionSource = source(viewClass.permissionClasses, 'permissionClasses', 'defaultPermissionClasses', label);
+  const permissions = (viewClass.permissionClasses ?? settings.defaultPermissionClasses).map((p) =>
+    resolvePolicy(p, BasePermission, permissionSource, 'a permission. Use classes extending BasePermission, e.g. [IsAuthenticated], or compositions like IsAuthenticated.or(ReadOnly).'),
+  );
+  const throttles = buildThrottles(
+    viewClass.throttleClasses ?? settings.defaultThrottleClasses,
+    viewClass.throttleScope,
+    context,
+    label,
+    source(viewClass.throttleClasses, 'throttleClasses', 'defaultThrottleClasses', label),
+  );
   const renderers = viewClass.rendererClasses ?? defaultRenderers();
   let negotiator = negotiators.get(renderers);
   if (negotiator === undefined) {

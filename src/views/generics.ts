@@ -36,6 +36,13 @@ export class GenericAPIView extends APIView {
         `${view.name} has no serializer. Set "static serializerClass = ...Serializer" or override getSerializerClass().`,
       );
     }
+    // Build the serializer's fields now, so a field the model lacks fails here rather than on a request.
+    try {
+      cls.serializerClass?.fieldMap();
+    } catch (error) {
+      if (error instanceof ImproperlyConfigured) throw new ImproperlyConfigured(`${view.name}: ${error.message}`);
+      throw error;
+    }
   }
 
   private get cls(): GenericViewClass {

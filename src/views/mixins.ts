@@ -26,11 +26,11 @@ export function ListModelMixin<B extends GenericCtor>(Base: B) {
         return new Response(this.getSerializer({ instance: rows, many: true }).data);
       }
       const pageParam = request.url.includes('page=') ? request.queryParams.get('page') : null;
-      const page = pageParam === null || pageParam === 'last' ? pageParam : Number(pageParam);
       const count = await queryset.count(db);
       const lastPage = Math.max(1, Math.ceil(count / pageSize));
-      const number = page === null ? 1 : page === 'last' ? lastPage : page;
-      if (!Number.isSafeInteger(number) || number < 1 || number > lastPage) throw new NotFound('Invalid page.');
+      // Django's paginator takes digits only: "1e0" or "0x1" are invalid pages, not page 1.
+      const number = pageParam === null ? 1 : pageParam === 'last' ? lastPage : /^\d{1,9}$/.test(pageParam) ? Number(pageParam) : NaN;
+      if (!(number >= 1 && number <= lastPage)) throw new NotFound('Invalid page.');
       const rows = await queryset.limit(pageSize).offset((number - 1) * pageSize).all(db);
       const link = (n: number) => pageLink(request, n);
       return new Response({
