@@ -6,6 +6,7 @@
  */
 import busboy from 'busboy';
 import { ParseError } from './exceptions.ts';
+import { pythonJsonError } from './util/python-json-error.ts';
 
 export interface Parser {
   /** The media type this parser takes, e.g. `application/json`. */
@@ -38,7 +39,9 @@ export class JSONParser implements Parser {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new ParseError(`JSON parse error - ${(error as Error).message}`);
+      // DRF shows Python's message (with STRICT_JSON); clients written against DRF may display it.
+      const message = pythonJsonError(text, { strictConstants: true }) ?? (error as Error).message;
+      throw new ParseError(`JSON parse error - ${message}`);
     }
   }
 }
@@ -108,15 +111,22 @@ export class MultiPartParser implements Parser {
         defParamCharset: 'utf8',
       });
       parser.on('field', (name, value) => addField(data as FormData, name, value));
-      parser.on('file', (name, stream, info) => files.push([name, stream as never, info]));
+      parser.on('file', (name, stream, info) => {
+        // A truncated part errors on its stream after end() returns; unheard, that error would
+        // be uncaught and stop the process.
+        stream.on('error', (error: Error) => (failure ??= error));
+        files.push([name, stream as never, info]);
+      });
       parser.on('error', (error: Error) => (failure = error));
       parser.end(body);
     } catch (error) {
       failure = error as Error;
     }
     if (failure) throw new ParseError(`Multipart form parse error - ${failure.message}`);
-    // busboy reports a missing or truncated form only asynchronously; a complete one ends with this.
-    if (body.indexOf(`--${params.boundary}--`) === -1) {
+    // busboy reports a missing or truncated form only asynchronously; a complete one has its close
+    // delimiter at the start of a line (a file's content may contain the same bytes mid-line).
+    const close = `--${params.boundary}--`;
+    if (!body.subarray(0, close.length).equals(Buffer.from(close)) && body.indexOf(`\r\n${close}`) === -1) {
       throw new ParseError('Multipart form parse error - the body does not end with the closing boundary (wrong boundary, or truncated)');
     }
     for (const [name, stream, info] of files) {

@@ -43,10 +43,9 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
   void fastify.register(gatehouse, { app });
   // Node hands CONNECT to a 'connect' listener or drops the connection; answer it like any other
   // method the API does not support.
-  fastify.server.on('connect', (_req, socket: Socket) => {
-    const body = JSON.stringify({ detail: 'Method "CONNECT" not allowed.' });
-    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
+  fastify.server.on('connect', (_req, socket: Socket) => socket.end(rawResponse(405, 'Method Not Allowed', 'Method "CONNECT" not allowed.')));
+  // Node answers an Expect other than 100-continue with an empty 417 unless someone listens.
+  fastify.server.on('checkExpectation', (_req, res: { socket: Socket | null }) => res.socket?.end(rawResponse(417, 'Expectation Failed', 'Expectation failed.')));
   return fastify;
 }
 
@@ -185,8 +184,11 @@ function clientErrorHandler(error: Error & { code?: string }, socket: Socket): v
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'Request timed out.']
         : [400, 'Bad Request', 'Malformed HTTP request.'];
+  socket.end(rawResponse(status, text, detail));
+}
+
+/** A complete JSON error response written straight to a socket, for errors raised before a request exists. */
+function rawResponse(status: number, text: string, detail: string): string {
   const body = JSON.stringify({ detail });
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

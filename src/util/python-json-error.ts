@@ -186,8 +186,10 @@ function scan(cps: Uint32Array, strictConstants: boolean): Failure | null {
       const constant = CONSTANTS.find((word) => startsWithAt(cps, idx, word));
       if (constant !== undefined) {
         if (strictConstants) {
-          // DRF's strict_constant: ValueError('Out of range float values are not JSON compliant: ' + repr(o)).
-          return { msg: `Out of range float values are not JSON compliant: '${constant}'`, pos: idx, bare: true };
+          // DRF's strict_constant raises ValueError('Out of range float values are not JSON
+          // compliant: ' + repr(o)) as soon as the scanner reaches the constant.
+          const msg = `Out of range float values are not JSON compliant: '${constant}'`;
+          return { msg, pos: idx, bare: true };
         }
         afterValue = idx + constant.length;
       } else {
@@ -278,7 +280,9 @@ function scanString(cps: Uint32Array, start: number): number | Failure {
     const escape = cps[next];
     if (escape !== 0x75) {
       // C points at the backslash (end - 2), and does not name the character, unlike py_scanstring.
-      if (escape === undefined || !SIMPLE_ESCAPES.has(escape)) return { msg: 'Invalid \\escape', pos: next - 1 };
+      if (escape === undefined || !SIMPLE_ESCAPES.has(escape)) {
+        return { msg: 'Invalid \\escape', pos: next - 1 };
+      }
       end = next + 1;
       continue;
     }

@@ -1098,6 +1098,18 @@ describe('hostile headers', () => {
     }, { timeoutMs: 5000 });
   });
 
+  it('an Expect header Node does not handle is a 417 JSON, not an empty 417', async () => {
+    await hostile(main, { method: 'POST', target: '/life/', headers: [bob, json, ['Expect', 'the-unexpected']], body: '{"answer": 1}' }, (r) => {
+      expectDetail(r, 417);
+    });
+  });
+
+  it('Expect: 100-continue is honoured and the request then handled normally', async () => {
+    await hostile(main, { method: 'POST', target: '/life/', headers: [bob, json, ['Expect', '100-continue']], body: '{nope' }, (r) => {
+      expect(r.raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 400 /);
+    });
+  });
+
   it('an invalid method name (FOO) is a 400 JSON', async () => {
     await hostile(main, { method: 'FOO', target: '/life/', headers: [bob] }, (r) => {
       expectDetail(r, [400, 405]);
@@ -1374,11 +1386,12 @@ describe('mutated requests (seeded, deterministic)', () => {
     return bytes;
   }
 
-  it('300 mutations of valid requests: never a 5xx, the server stays up', async () => {
+  it('1000 mutations of valid requests: never a 5xx, the server stays up', async () => {
     const random = prng(20240601);
     const bases = templates(main);
     const failures: string[] = [];
-    for (let i = 0; i < 300; i++) {
+    const uncaughtBefore = unhandled.length;
+    for (let i = 0; i < 1000; i++) {
       const payload = mutate(bases[i % bases.length]!, random);
       const r = await exchange(main.port, payload, { halfClose: true, timeoutMs: 4000 });
       record(`fuzz #${i}`, r);
@@ -1387,7 +1400,9 @@ describe('mutated requests (seeded, deterministic)', () => {
         failures.push(`#${i}: error without a JSON body: ${r.raw.slice(0, 200)}`);
       }
     }
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(failures).toEqual([]);
+    expect(unhandled.slice(uncaughtBefore).map(String), 'an uncaught exception would have ended the process').toEqual([]);
     await expectAlive(main);
   });
 });
