@@ -4,6 +4,7 @@
  */
 export { createApp, Gatehouse, type AppOptions, type Rendered } from './app.ts';
 export { createServer, gatehouse } from './http/fastify.ts';
+export { serve, type Serving } from './http/serve.ts';
 export type { Settings, SettingsInput } from './settings.ts';
 export * from './exceptions.ts';
 export { Request } from './request.ts';

@@ -9,7 +9,6 @@ import {
   AllowAny,
   AnonRateThrottle,
   BasicAuthentication,
-  createServer,
   IsAdminUser,
   IsAuthenticated,
   IsAuthenticatedOrReadOnly,
@@ -17,6 +16,7 @@ import {
   ModelPermissionsOrAnonReadOnly,
   SessionAuthentication,
   TokenAuthentication,
+  serve,
   UserRateThrottle,
   type SettingsInput,
 } from '../../src/index.ts';
@@ -80,13 +80,5 @@ const settings: SettingsInput = {
 const app = await createDemoApp(settings);
 await app.migrate();
 await loadFixture(app, fixture);
-const server = createServer(app);
-await server.listen({ host: '127.0.0.1', port: Number(portArg) });
-
-const stop = async () => {
-  await server.close();
-  await app.close();
-  process.exit(0);
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+const { closed } = await serve(app, { port: Number(portArg) });
+await closed;

@@ -3,7 +3,7 @@
  * how to log in and the demo tokens.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from '../../src/index.ts';
+import { serve } from '../../src/index.ts';
 import { createDemoApp, demoSettings } from './app.ts';
 import { loadFixture, type Fixture } from './fixture.ts';
 
@@ -15,10 +15,7 @@ const app = await createDemoApp(demoSettings());
 await app.migrate();
 if ((await app.accounts.getUserByUsername('alice')) === null) await loadFixture(app, seed);
 
-const server = createServer(app, { logger: { level: 'warn' } });
-await server.listen({ host, port });
-
-const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+const { address: base, closed } = await serve(app, { host, port, logger: { level: 'warn' } });
 const users = (seed.users ?? []).filter((u) => u.is_active !== false);
 console.log(`
 Gatehouse demo API on ${base}/
@@ -29,11 +26,4 @@ Tokens:
 ${users.filter((u) => u.token).map((u) => `  ${u.username.padEnd(6)} curl -H 'Authorization: Token ${u.token}' ${base}/example/`).join('\n')}
 Get one:     curl -d username=dave -d password=dave-password-1 ${base}/api-token-auth/
 `);
-
-const stop = async () => {
-  await server.close();
-  await app.close();
-  process.exit(0);
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+await closed;

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { Gatehouse } from '../app.ts';
-import { createServer } from '../http/fastify.ts';
+import { serve } from '../http/serve.ts';
 import { APIException, ImproperlyConfigured } from '../exceptions.ts';
 import { Prompter } from './prompt.ts';
 
@@ -76,7 +76,9 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
       case 'serve': {
         const port = Number(values.port ?? process.env.PORT ?? 8000);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`Invalid port "${values.port}".`);
-        await serve(app, values.host ?? '127.0.0.1', port, io);
+        const serving = await serve(app, { host: values.host ?? '127.0.0.1', port, logger: { level: app.settings.debug ? 'info' : 'warn' } });
+        io.out(`Gatehouse serving on ${serving.address}/`);
+        await serving.closed;
         return 0;
       }
       default:
@@ -149,21 +151,4 @@ async function createSuperuser(
   }
   await app.accounts.createUser({ username, email: email ?? '', password: password ?? null, isStaff: true, isSuperuser: true });
   io.out('Superuser created successfully.');
-}
-
-async function serve(app: Gatehouse, host: string, port: number, io: { out: (s: string) => void }): Promise<void> {
-  const server = createServer(app, { logger: { level: app.settings.debug ? 'info' : 'warn' } });
-  await server.listen({ host, port });
-  io.out(`Gatehouse serving on http://${host}:${port}/`);
-  await new Promise<void>((done) => {
-    const stop = async () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      await server.close();
-      await app.close();
-      done();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
 }
