@@ -124,9 +124,13 @@ function fromFastifyError(error: Error & { statusCode?: number; code?: string },
 }
 
 function send(reply: FastifyReply, rendered: Rendered): FastifyReply {
-  // A Buffer, because Fastify appends `; charset=utf-8` to string payloads and DRF sends none for JSON.
-  const body = typeof rendered.body === 'string' ? Buffer.from(rendered.body) : rendered.body;
-  return reply.code(rendered.status).headers(rendered.headers).send(body);
+  // The body is already rendered: an identity serializer stops Fastify appending `; charset=utf-8`
+  // to JSON (DRF sends none), and a string body goes out in one write with the headers.
+  return reply.code(rendered.status).headers(rendered.headers).serializer(rendered_).send(rendered.body);
+}
+
+function rendered_(body: unknown): string {
+  return body as string;
 }
 
 /** Headers that must appear exactly once (Host, RFC 9112 §3.2) or at most once (credentials, framing). */
