@@ -7,6 +7,7 @@ import type { Database } from './db/database.ts';
 import type { Accounts } from './auth/accounts.ts';
 import type { ThrottleStore } from './throttling/store.ts';
 import type { Logger } from './logging.ts';
+import type { CompiledRoute } from './app.ts';
 
 export interface AppContext {
   readonly settings: Settings;
@@ -14,4 +15,6 @@ export interface AppContext {
   readonly accounts: Accounts;
   readonly throttleStore: ThrottleStore;
   readonly logger: Logger;
+  /** The compiled routes, in order (the OpenAPI schema view describes them). */
+  readonly routes: readonly CompiledRoute[];
 }

@@ -28,6 +28,7 @@ import type { User } from './auth/user.ts';
 import { JSONRenderer } from './renderers.ts';
 import { parseMediaType } from './media-types.ts';
 import { ForcedAuthentication } from './authentication/forced.ts';
+import { iriToUri } from './util/iri.ts';
 
 export interface AppOptions {
   settings?: SettingsInput;
@@ -61,13 +62,16 @@ export interface CompiledRoute {
 
 const json = new JSONRenderer();
 const JSON_MEDIA = parseMediaType('application/json');
+/** What Node refuses in a header value (it would throw ERR_INVALID_CHAR while sending). */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 export class Gatehouse implements AppContext {
   readonly settings: Settings;
   readonly db: Database;
   readonly accounts: Accounts;
   readonly throttleStore: ThrottleStore;
-  readonly logger: Logger;
+  /** Where errors and denials are logged; createServer points it at Fastify's logger when given one. */
+  logger: Logger;
   readonly models: readonly Model[];
   readonly routes: readonly CompiledRoute[];
 
@@ -120,7 +124,7 @@ export class Gatehouse implements AppContext {
     let response: Response | RawResponse;
     try {
       const { format, ...kwargs } = params;
-      if (!validParams(kwargs, format, compiled.route.formatSuffix === true)) throw new NotFound();
+      if (!validParams(kwargs, format, compiled.route)) throw new NotFound();
       if (options) applyTestOptions(request, options);
       view = new compiled.view.viewClass();
       view.compiled = compiled.view;
@@ -174,7 +178,10 @@ export class Gatehouse implements AppContext {
     }
     let rendered: Rendered;
     if (response instanceof RawResponse) rendered = { status: response.status, headers, body: response.body };
-    else rendered = this.#render(request, response, view, headers);
+    else {
+      const result = this.#render(request, response, view, headers);
+      rendered = result instanceof Promise ? await result : result;
+    }
     // After rendering: a page rendered with a CSRF token must send the csrftoken cookie.
     let cookies: string[] | undefined;
     try {
@@ -185,23 +192,47 @@ export class Gatehouse implements AppContext {
     if (cookies !== undefined) headers['set-cookie'] = cookies;
     // Django's middleware: a response that read the session or set a cookie varies by Cookie.
     if (cookies !== undefined || request.session !== null) headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
+    return this.#checkHeaders(request, rendered);
+  }
+
+  /**
+   * Header values a view built from data (a Location from a `url` field) may hold what HTTP cannot
+   * carry: non-ASCII in a Location is percent-encoded as Django does; a control character is a
+   * server error, logged, never a response split or a crash.
+   */
+  #checkHeaders(request: Request, rendered: Rendered): Rendered {
+    for (const [name, value] of Object.entries(rendered.headers)) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (!INVALID_HEADER_VALUE.test(item)) continue;
+        if (name === 'location' && !/[\x00-\x1f\x7f]/.test(item)) {
+          rendered.headers.location = iriToUri(item);
+          continue;
+        }
+        this.logger.error({ method: request.method, path: request.path, header: name }, 'invalid response header value');
+        return { status: 500, headers: { 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
+      }
+    }
     return rendered;
   }
 
-  #render(request: Request, response: Response, view: APIView | undefined, headers: Record<string, string | string[]>): Rendered {
+  #render(request: Request, response: Response, view: APIView | undefined, headers: Record<string, string | string[]>): Rendered | Promise<Rendered> {
     const negotiated = view?.negotiated;
     const renderer = negotiated?.renderer ?? view?.policies.renderers[0] ?? json;
-    let status = response.status;
-    let body: string;
+    const failed = (error: unknown): Rendered => {
+      this.logger.error({ err: error, path: request.path }, 'render failed');
+      return { status: 500, headers: { ...headers, 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
+    };
+    const done = (body: string): Rendered => {
+      if (body !== '') headers['content-type'] = renderer.contentType;
+      return { status: renderer.mediaType === 'text/html' && response.status === 204 ? 200 : response.status, headers, body };
+    };
+    let body: string | Promise<string>;
     try {
       body = renderer.render(response.data, { request, response, view, accepted: negotiated?.accepted ?? JSON_MEDIA });
     } catch (error) {
-      this.logger.error({ err: error, path: request.path }, 'render failed');
-      return { status: 500, headers: { ...headers, 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
+      return failed(error);
     }
-    if (renderer.mediaType === 'text/html' && status === 204) status = 200;
-    if (body !== '') headers['content-type'] = renderer.contentType;
-    return { status, headers, body };
+    return typeof body === 'string' ? done(body) : body.then(done, failed);
   }
 
   async #cookies(request: Request, status: number): Promise<string[] | undefined> {
@@ -235,14 +266,13 @@ function cookie(name: string, value: string, maxAge: number, secure: boolean, sa
   return serializeCookie(name, value, options);
 }
 
-/** DRF's URL patterns: a lookup value without `/` or `.`, a format of lowercase letters and digits. */
-function validParams(kwargs: Record<string, string>, format: string | undefined, formatSuffix: boolean): boolean {
-  if (format !== undefined && (!formatSuffix || !/^[a-z0-9]+$/.test(format))) return false;
-  for (const key in kwargs) {
-    const value = kwargs[key]!;
-    if (value === '' || value.includes('.') || value.includes('/')) return false;
-  }
-  return true;
+/** DRF's URL patterns: a router lookup without `/` or `.`, a format of lowercase letters and digits. */
+function validParams(kwargs: Record<string, string>, format: string | undefined, route: Route): boolean {
+  if (format !== undefined && (!route.formatSuffix || !/^[a-z0-9]+$/.test(format))) return false;
+  for (const key in kwargs) if (kwargs[key] === '') return false;
+  if (route.lookup === undefined) return true;
+  const value = kwargs[route.lookup] ?? '';
+  return !value.includes('.') && !value.includes('/');
 }
 
 function applyTestOptions(request: Request, options: HandleOptions): void {

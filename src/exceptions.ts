@@ -132,6 +132,11 @@ export class ServiceUnavailable extends APIException {
   static override status = 503;
   static override defaultDetail = 'Service temporarily unavailable, try again later.';
   static override defaultCode = 'service_unavailable';
+
+  constructor(detail?: string, headers?: Record<string, string>) {
+    super(detail);
+    this.headers = headers;
+  }
 }
 
 /**

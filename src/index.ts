@@ -21,6 +21,8 @@ export {
   IsAdminUser,
   IsAuthenticated,
   IsAuthenticatedOrReadOnly,
+  DjangoModelPermissions,
+  DjangoModelPermissionsOrAnonReadOnly,
   ModelPermissions,
   ModelPermissionsOrAnonReadOnly,
   ReadOnly,
@@ -58,3 +60,4 @@ export { getToken } from './csrf-token.ts';
 
 export * from './models/index.ts';
 export * from './serializers/index.ts';
+export * from './openapi/index.ts';

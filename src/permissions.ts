@@ -185,3 +185,6 @@ export class ModelPermissions extends BasePermission {
 export class ModelPermissionsOrAnonReadOnly extends ModelPermissions {
   protected override authenticatedUsersOnly = false;
 }
+
+/** DRF's names, for readers coming from DRF. */
+export { ModelPermissions as DjangoModelPermissions, ModelPermissionsOrAnonReadOnly as DjangoModelPermissionsOrAnonReadOnly };

@@ -20,7 +20,8 @@ export interface Renderer {
   readonly format: string;
   /** The Content-Type header value sent with rendered bodies. */
   readonly contentType: string;
-  render(data: unknown, context: RenderContext): string;
+  /** A promise only when rendering must ask something first (the browsable API's permission probes). */
+  render(data: unknown, context: RenderContext): string | Promise<string>;
 }
 
 /** Compact JSON without a charset parameter, as DRF; `Accept: application/json; indent=4` pretty-prints. */

@@ -22,6 +22,8 @@ export interface Route {
   readonly name?: string;
   /** The route also captures a `format` parameter (`/life/1.json`). */
   readonly formatSuffix?: boolean;
+  /** A router's lookup parameter (`pk`): as DRF's `[^/.]+`, its value may hold no `.` or `/`. */
+  readonly lookup?: string;
 }
 
 /** A route for one view: `path('/example/', ExampleView)`. */
@@ -85,7 +87,8 @@ export class SimpleRouter {
       const detail = boundActions(viewset, DETAIL_ACTIONS);
       if (list) routes.push(...this.withSuffix(`/${prefix}`, viewset, list, { suffix: 'List', basename, detail: false }, `${basename}-list`));
       if (detail) {
-        routes.push(...this.withSuffix(`/${prefix}/${lookup}`, viewset, detail, { suffix: 'Instance', basename, detail: true }, `${basename}-detail`));
+        const detailRoutes = this.withSuffix(`/${prefix}/${lookup}`, viewset, detail, { suffix: 'Instance', basename, detail: true }, `${basename}-detail`);
+        routes.push(...detailRoutes.map((r) => ({ ...r, lookup: lookup.slice(1) })));
       }
     }
     return routes;

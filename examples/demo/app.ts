@@ -11,6 +11,7 @@ import {
   IsAuthenticatedOrReadOnly,
   obtainAuthToken,
   path,
+  schemaUrls,
   SessionAuthentication,
   TokenAuthentication,
   type Gatehouse,
@@ -31,6 +32,8 @@ export function demoRoutes() {
     path('/scoped/', ScopedView),
     path('/api-token-auth/', obtainAuthToken),
     ...include('/api-auth/', authUrls),
+    // The OpenAPI document at /schema/ (public) and Swagger UI at /docs/.
+    ...schemaUrls({ title: 'Gatehouse demo API', version: '0.1.0', description: 'The demo resources (Life, Survey) and example views.' }),
   ];
 }
 

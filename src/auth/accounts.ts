@@ -8,8 +8,8 @@ import type { Database } from '../db/database.ts';
 import { prepare, type Prepared } from '../db/prepared.ts';
 import type { Settings } from '../settings.ts';
 import type { Request } from '../request.ts';
-import { ValidationError } from '../exceptions.ts';
-import { checkPassword, makePassword, runDummyHasher } from './hashers.ts';
+import { ParseError, ValidationError } from '../exceptions.ts';
+import { checkPassword, makePassword, makeUnusablePassword, runDummyHasher } from './hashers.ts';
 import { User, type UserRow } from './user.ts';
 import { AUTH_USER_HASH, AUTH_USER_ID, Session, isValidSessionKey, newSessionKey } from './sessions.ts';
 import { TokenSealer, digestKey, generateKey } from './token-crypto.ts';
@@ -135,7 +135,7 @@ export class Accounts {
 
   async setPassword(userId: number, password: string | null): Promise<void> {
     if (password !== null) checkPasswordLength(password);
-    const hash = password === null ? unusablePassword() : await makePassword(password);
+    const hash = password === null ? makeUnusablePassword() : await makePassword(password);
     await this.db.kysely.updateTable('auth_user').set({ password: hash }).where('id', '=', userId).execute();
   }
 
@@ -146,22 +146,25 @@ export class Accounts {
     if (!username) throw new ValidationError({ username: ['This field may not be blank.'] });
     if (username.length > 150) throw new ValidationError({ username: ['Ensure this field has no more than 150 characters.'] });
     if (input.password != null) checkPasswordLength(input.password);
-    if (await this.getUserByUsername(username)) {
-      throw new ValidationError({ username: ['A user with that username already exists.'] });
-    }
+    const taken = () => new ValidationError({ username: ['A user with that username already exists.'] });
+    if (await this.getUserByUsername(username)) throw taken();
+    const password = input.passwordHash ?? (input.password == null ? makeUnusablePassword() : await makePassword(input.password));
+    // Another request may create the same username while this one hashed: the unique column decides.
     const row = await this.db.kysely
       .insertInto('auth_user')
       .values({
         username,
-        password: input.passwordHash ?? (input.password == null ? unusablePassword() : await makePassword(input.password)),
+        password,
         email: input.email ?? '',
         is_staff: input.isStaff ? 1 : 0,
         is_superuser: input.isSuperuser ? 1 : 0,
         is_active: input.isActive === false ? 0 : 1,
         date_joined: new Date().toISOString(),
       })
+      .onConflict((oc) => oc.column('username').doNothing())
       .returning(['id', 'username', 'password', 'email', 'is_active', 'is_staff', 'is_superuser'])
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (row === undefined) throw taken();
     return this.#user(row as UserRow);
   }
 
@@ -258,10 +261,6 @@ export class Accounts {
     return key;
   }
 
-  async revokeToken(userId: number): Promise<void> {
-    await this.db.kysely.deleteFrom('authtoken_token').where('user_id', '=', userId).execute();
-  }
-
   // ---------------------------------------------------------------- sessions
 
   /**
@@ -306,6 +305,7 @@ export class Accounts {
     if (session.userId !== null && session.userId !== user.id) session.data = {};
     if (session.key !== null) await this.deleteSession(session.key);
     session.key = newSessionKey();
+    session.stored = false;
     session.flushed = false;
     await this.#saveLoggedIn(session, user);
     request.user = user;
@@ -340,20 +340,32 @@ export class Accounts {
   async flush(session: Session): Promise<void> {
     if (session.key !== null) await this.deleteSession(session.key);
     session.key = null;
+    session.stored = false;
     session.data = {};
     session.modified = false;
     session.flushed = true;
   }
 
+  /**
+   * Saves a session. A new one is inserted; a stored one is updated, and if its row is gone (a
+   * logout finished first) it is NOT re-created: that would resurrect the logged-out cookie. The
+   * request then fails with 400, as Django's SessionInterrupted does.
+   */
   async saveSession(session: Session): Promise<void> {
     if (session.key === null) session.key = newSessionKey();
     const expireDate = Date.now() + this.#settings.sessionCookieAge * 1000;
     const values = { session_data: JSON.stringify(session.data), expire_date: expireDate, user_id: session.userId };
-    await this.db.kysely
-      .insertInto('django_session')
-      .values({ session_key: session.key, ...values })
-      .onConflict((oc) => oc.column('session_key').doUpdateSet(values))
-      .execute();
+    if (!session.stored) {
+      await this.db.kysely.insertInto('django_session').values({ session_key: session.key, ...values }).execute();
+      session.stored = true;
+    } else {
+      const result = await this.db.kysely.updateTable('django_session').set(values).where('session_key', '=', session.key).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) {
+        session.key = null;
+        session.flushed = true;
+        throw new ParseError('The session was deleted before the request completed. Log in again.');
+      }
+    }
     session.modified = false;
   }
 
@@ -381,6 +393,3 @@ function checkPasswordLength(password: string): void {
   }
 }
 
-function unusablePassword(): string {
-  return `!${generateKey()}`;
-}

@@ -8,6 +8,7 @@
  * subclass with `maxmem = 256 * 1024 * 1024` (and `work_factor = 2**17`, `parallelism = 1`).
  */
 import { pbkdf2, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { ServiceUnavailable } from '../exceptions.ts';
 
 const SCRYPT_N = 2 ** 17;
 const SCRYPT_R = 8;
@@ -86,7 +87,8 @@ async function verify(raw: string, encoded: string): Promise<PasswordCheck | und
     if (algorithm === 'scrypt') return await verifyScrypt(raw, encoded);
     const pbkdf2Algorithm = PBKDF2_ALGORITHMS.get(algorithm);
     if (pbkdf2Algorithm) return await verifyPbkdf2(raw, encoded, pbkdf2Algorithm);
-  } catch {
+  } catch (error) {
+    if (error instanceof ServiceUnavailable) throw error;
     // node:crypto refuses parameters it cannot run (N not a power of two, too much memory, zero
     // iterations): such a hash is as unusable as a malformed one.
   }
@@ -112,11 +114,14 @@ async function verifyPbkdf2(
   const parts = encoded.split('$');
   const [, iterations, salt] = parts;
   if (parts.length !== 4 || !salt || !isDecimal(iterations)) return undefined;
-  const key = await new Promise<Buffer>((resolve, reject) => {
-    pbkdf2(raw, salt, Number(iterations), algorithm.keyLength, algorithm.digest, (error, derived) =>
-      error ? reject(error) : resolve(derived),
-    );
-  });
+  const key = await limited(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        pbkdf2(raw, salt, Number(iterations), algorithm.keyLength, algorithm.digest, (error, derived) =>
+          error ? reject(error) : resolve(derived),
+        );
+      }),
+  );
   const recomputed = `${algorithm.name}$${Number(iterations)}$${salt}$${key.toString('base64')}`;
   const valid = constantTimeEqual(encoded, recomputed);
   // New hashes are scrypt, so every pbkdf2 hash that verifies is re-hashed at login.
@@ -124,11 +129,39 @@ async function verifyPbkdf2(
 }
 
 function encodeScrypt(raw: string, salt: string, n: number, r: number, p: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    scrypt(raw, salt, SCRYPT_KEY_LENGTH, { N: n, r, p, maxmem: SCRYPT_MAX_MEMORY }, (error, key) =>
-      error ? reject(error) : resolve(`scrypt$${n}$${salt}$${r}$${p}$${key.toString('base64')}`),
-    );
-  });
+  return limited(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(raw, salt, SCRYPT_KEY_LENGTH, { N: n, r, p, maxmem: SCRYPT_MAX_MEMORY }, (error, key) =>
+          error ? reject(error) : resolve(`scrypt$${n}$${salt}$${r}$${p}$${key.toString('base64')}`),
+        );
+      }),
+  );
+}
+
+/**
+ * Hashes are deliberately expensive (128 MiB and ~0.4 s each). Unbounded, a flood of bogus Basic
+ * credentials (checked before any throttle) would exhaust memory and the thread pool other I/O
+ * needs. At most two run at once and a short queue waits; beyond it the request gets a 503.
+ */
+const MAX_RUNNING = 2;
+const MAX_WAITING = 32;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(task: () => Promise<T>): Promise<T> {
+  if (running < MAX_RUNNING) running++;
+  else if (waiting.length >= MAX_WAITING) {
+    throw new ServiceUnavailable('Too many password checks in progress; retry shortly.', { 'retry-after': '1' });
+  } else await new Promise<void>((resolve) => waiting.push(resolve));
+  try {
+    return await task();
+  } finally {
+    // Hand the slot straight to the next waiter, or free it.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
 }
 
 function isDecimal(value: string | undefined): value is string {

@@ -32,11 +32,14 @@ export class Session {
   modified = false;
   /** Deleted (logout, or a stale login): the cookie must be deleted. */
   flushed = false;
+  /** Its row exists: saving updates it, and must not re-create it if a logout deleted it meanwhile. */
+  stored: boolean;
 
   constructor(key: string | null, data: Record<string, unknown> = {}) {
     this.key = key;
     this.receivedKey = key;
     this.data = data;
+    this.stored = key !== null;
   }
 
   get(name: string): unknown {
@@ -51,9 +54,5 @@ export class Session {
   get userId(): number | null {
     const id = Number(this.data[AUTH_USER_ID]);
     return Number.isSafeInteger(id) ? id : null;
-  }
-
-  get isEmpty(): boolean {
-    return Object.keys(this.data).length === 0;
   }
 }

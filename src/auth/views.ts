@@ -10,6 +10,7 @@ import type { Request } from '../request.ts';
 import { csrfFailure } from '../authentication/session.ts';
 import { getToken } from '../csrf-token.ts';
 import { renderTemplate } from '../browsable/templates.ts';
+import { iriToUri } from '../util/iri.ts';
 import { path, type Route } from '../routers.ts';
 
 // Pages carry a CSRF token: no shared cache may keep them.
@@ -31,13 +32,11 @@ function safeNext(value: unknown, fallback: string): string {
   return uri.startsWith('//') || uri.startsWith('/\\') ? fallback : uri;
 }
 
-/** Django's `iri_to_uri`: UTF-8 percent-encoding of everything but URL-safe ASCII. */
-function iriToUri(iri: string): string {
-  return iri.replace(/[^A-Za-z0-9\-._~\/#%[\]=:;$&()+,!?*@']/gu, (c) =>
-    [...Buffer.from(c, 'utf8')]
-      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
-      .join(''),
-  );
+
+/** The submitted fields; a body that is not an object of fields (JSON `null`, a list) has none. */
+function formFields(request: Request): Record<string, unknown> {
+  const data = request.data;
+  return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 
 abstract class FormView extends APIView {
@@ -73,7 +72,7 @@ export class LoginView extends FormView {
   }
 
   async post(request: Request): Promise<RawResponse> {
-    const form = request.data as Record<string, unknown>;
+    const form = formFields(request);
     // Django's UsernameField strips surrounding whitespace; the password is taken as typed.
     const username = typeof form.username === 'string' ? form.username.trim() : '';
     const password = typeof form.password === 'string' ? form.password : '';
@@ -92,11 +91,11 @@ export class LoginView extends FormView {
 /** POST only: a GET logout link would let any site log users out (Django 5 made the same change). */
 export class LogoutView extends FormView {
   async post(request: Request): Promise<RawResponse> {
+    const form = formFields(request);
     await request.app.accounts.logout(request);
-    const form = request.data as Record<string, unknown>;
     return RawResponse.redirect(safeNext(form.next ?? request.queryParams.get('next'), request.app.settings.logoutRedirectUrl));
   }
 }
 
-/** Mount with `include('/api-auth/', authUrls)`. */
-export const authUrls: Route[] = [path('/login/', LoginView), path('/logout/', LogoutView)];
+/** Mount with `include('/api-auth/', authUrls)`. The names let the browsable API find them for its links. */
+export const authUrls: Route[] = [path('/login/', LoginView, { name: 'login' }), path('/logout/', LogoutView, { name: 'logout' })];

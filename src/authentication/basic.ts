@@ -39,9 +39,11 @@ export class BasicAuthentication extends BaseAuthentication {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeUtf8OrLatin1(bytes: Buffer): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     return bytes.toString('latin1');
   }

@@ -106,8 +106,12 @@ export interface CsrfCheckInput {
   referer?: string | undefined;
   /** The csrftoken cookie as received; absent when the request has none. */
   cookieToken?: string | undefined;
-  /** `csrfmiddlewaretoken` from a POST form body (its last value, as Django's `QueryDict.get`). */
-  formToken?: string | undefined;
+  /**
+   * `csrfmiddlewaretoken` from a POST form body (its last value, as Django's `QueryDict.get`). A
+   * function is called only at Django's step, after the Origin and cookie checks, so the body is not
+   * parsed (or its parse error raised) for a request those checks already reject.
+   */
+  formToken?: string | (() => string | undefined) | undefined;
   /** The X-CSRFToken header. */
   headerToken?: string | undefined;
   /** CSRF_TRUSTED_ORIGINS in Django 4 form: `https://example.com`, `https://*.example.com`. */
@@ -134,7 +138,8 @@ export function checkCsrf(input: CsrfCheckInput): string | null {
   }
 
   if (input.cookieToken === undefined) return REASON_NO_CSRF_COOKIE;
-  const formToken = method === 'POST' ? (input.formToken ?? '') : '';
+  const given = method === 'POST' ? input.formToken : undefined;
+  const formToken = (typeof given === 'function' ? given() : given) ?? '';
   const requestToken = formToken !== '' ? formToken : (input.headerToken ?? '');
   return tokensMatch(requestToken, input.cookieToken) ? null : REASON_BAD_TOKEN;
 }

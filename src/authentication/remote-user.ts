@@ -4,7 +4,7 @@
  * send it: only use it when the proxy strips the header from incoming requests. Never raises; an
  * unknown user is created when `createUnknownUser` is on (Django's RemoteUserBackend default).
  */
-import { ImproperlyConfigured } from '../exceptions.ts';
+import { ImproperlyConfigured, ValidationError } from '../exceptions.ts';
 import type { Request } from '../request.ts';
 import { BaseAuthentication, type AuthResult } from './base.ts';
 
@@ -26,10 +26,19 @@ export class RemoteUserAuthentication extends BaseAuthentication {
 
   override async authenticate(request: Request): Promise<AuthResult | null> {
     const username = request.header(this.header)?.trim();
-    if (!username) return null;
+    // Like DRF's class, never raise: a name no user could have is simply not authenticated.
+    if (!username || username.length > 150) return null;
     const accounts = request.app.accounts;
     let user = await accounts.getUserByUsername(username);
-    if (user === null && this.createUnknownUser) user = await accounts.createUser({ username, password: null });
+    if (user === null && this.createUnknownUser) {
+      try {
+        user = await accounts.createUser({ username, password: null });
+      } catch (error) {
+        // A concurrent first request created the user.
+        if (!(error instanceof ValidationError)) throw error;
+        user = await accounts.getUserByUsername(username);
+      }
+    }
     return user !== null && user.isActive ? [user, null] : null;
   }
 }

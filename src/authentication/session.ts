@@ -28,18 +28,12 @@ export class SessionAuthentication extends BaseAuthentication {
 }
 
 /**
- * Django's CsrfViewMiddleware verdict for this request: null to accept, else the reason. Reading the
- * form field of a POST parses the body, so a malformed POST fails here with 400/415, as in DRF.
+ * Django's CsrfViewMiddleware verdict for this request: null to accept, else the reason. Once the
+ * Origin and cookie checks pass, reading a POST's form field parses the body, so a malformed POST
+ * fails here with 400/415, as in DRF.
  */
 export function csrfFailure(request: Request): string | null {
   const settings = request.app.settings;
-  let formToken: string | undefined;
-  if (request.method === 'POST' && request.isFormData) {
-    const value = (request.data as Record<string, unknown>).csrfmiddlewaretoken;
-    formToken = Array.isArray(value) ? String(value[value.length - 1]) : typeof value === 'string' ? value : undefined;
-  } else if (request.method === 'POST') {
-    void request.data;
-  }
   return checkCsrf({
     method: request.method,
     isSecure: request.isSecure,
@@ -47,9 +41,18 @@ export function csrfFailure(request: Request): string | null {
     origin: request.header('origin'),
     referer: request.header('referer'),
     cookieToken: request.cookies[settings.csrfCookieName],
-    formToken,
+    formToken: () => formToken(request),
     headerToken: request.header(settings.csrfHeaderName.toLowerCase()),
     trustedOrigins: settings.csrfTrustedOrigins,
     checkOrigin: settings.csrfCheckOrigin,
   });
+}
+
+/** Django's `request.POST.get('csrfmiddlewaretoken')`: parses any POST body, a field only from forms. */
+function formToken(request: Request): string | undefined {
+  const data = request.data;
+  if (!request.isFormData) return undefined;
+  const value = (data as Record<string, unknown>).csrfmiddlewaretoken;
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  return typeof last === 'string' ? last : undefined;
 }

@@ -45,12 +45,14 @@ export class TokenAuthentication extends BaseAuthentication {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Whether a header value (one char per byte) is valid UTF-8, as DRF's `auth[1].decode()` requires. */
 function isUtf8Latin1(value: string): boolean {
   // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(value)) return true;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
+    strictUtf8.decode(Buffer.from(value, 'latin1'));
     return true;
   } catch {
     return false;

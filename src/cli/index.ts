@@ -22,6 +22,7 @@ Commands:
   createtoken USERNAME [-r|--reset]
                                    print the user's API token (a new one with --reset)
   serve [--host H] [--port P]      run the HTTP server (default 127.0.0.1:8000)
+  clearsessions                    delete expired sessions (run it from cron)
 
 The app is the default export of --app FILE ($GATEHOUSE_APP, else ./app.ts):
 a Gatehouse app or a function returning one.`;
@@ -73,6 +74,10 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         await app.close();
         return 0;
       }
+      case 'clearsessions':
+        io.out(`Deleted ${await app.accounts.clearExpiredSessions()} expired sessions.`);
+        await app.close();
+        return 0;
       case 'serve': {
         const port = Number(values.port ?? process.env.PORT ?? 8000);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`Invalid port "${values.port}".`);

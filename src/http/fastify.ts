@@ -7,16 +7,18 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Socket } from 'node:net';
 import FindMyWay from 'find-my-way';
-import type { CompiledRoute, Gatehouse, Rendered } from '../app.ts';
+import type { CompiledRoute, Gatehouse, HandleOptions, Rendered } from '../app.ts';
 import type { IncomingRequest } from '../request.ts';
 import { APIException, NotFound, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../exceptions.ts';
-import { testRequestOptions } from '../testing/context.ts';
+import { silentLogger } from '../logging.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
 
 export interface ServerOptions {
   /** Fastify's logger option (pino); credentials in headers are redacted. */
   logger?: FastifyServerOptions['logger'];
+  /** The test client's controls for a request (forced authentication, CSRF enforcement). */
+  testOptions?: () => HandleOptions | undefined;
 }
 
 export function createServer(app: Gatehouse, options: ServerOptions = {}): FastifyInstance {
@@ -40,7 +42,8 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
       ? { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization', 'req.headers.cookie'] }
       : false,
   } as FastifyServerOptions);
-  void fastify.register(gatehouse, { app });
+  if (options.logger && app.logger === silentLogger) app.logger = fastify.log;
+  void fastify.register(gatehouse, { app, ...(options.testOptions ? { testOptions: options.testOptions } : {}) });
   // Node hands CONNECT to a 'connect' listener or drops the connection; answer it like any other
   // method the API does not support.
   fastify.server.on('connect', (_req, socket: Socket) => socket.end(rawResponse(405, 'Method Not Allowed', 'Method "CONNECT" not allowed.')));
@@ -53,7 +56,10 @@ export function createServer(app: Gatehouse, options: ServerOptions = {}): Fasti
  * The plugin form, to mount an app in an existing Fastify server: `fastify.register(gatehouse, { app })`.
  * Fastify encapsulates it, so Gatehouse's raw-body parsing and not-found handling stay inside it.
  */
-export async function gatehouse(fastify: FastifyInstance, { app }: { app: Gatehouse }): Promise<void> {
+export async function gatehouse(
+  fastify: FastifyInstance,
+  { app, testOptions = () => undefined }: { app: Gatehouse; testOptions?: () => HandleOptions | undefined },
+): Promise<void> {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const trustProxy = trustsProxy(app);
@@ -65,10 +71,12 @@ export async function gatehouse(fastify: FastifyInstance, { app }: { app: Gateho
     fastify.route({
       method: METHODS,
       url: compiled.route.path,
+      // Per route, so the plugin form honours the app's limit whatever the host server's is.
+      bodyLimit: Math.floor(app.settings.bodyLimit),
       handler: async (req, reply) => {
         const problem = headerProblem(req);
         if (problem !== null) return send(reply, await app.handleError(incoming(req, trustProxy), problem));
-        const rendered = await app.handle(compiled, incoming(req, trustProxy), req.params as Record<string, string>, testRequestOptions.getStore());
+        const rendered = await app.handle(compiled, incoming(req, trustProxy), req.params as Record<string, string>, testOptions());
         return send(reply, rendered);
       },
     });
@@ -82,11 +90,13 @@ export async function gatehouse(fastify: FastifyInstance, { app }: { app: Gateho
     const match = paths.find('GET', pathname);
     if (match !== null) {
       const compiled = match.store as CompiledRoute;
-      return send(reply, await app.handle(compiled, incoming(req, trustProxy), match.params as Record<string, string>, testRequestOptions.getStore()));
+      return send(reply, await app.handle(compiled, incoming(req, trustProxy), match.params as Record<string, string>, testOptions()));
     }
     // Django's APPEND_SLASH: a path that exists with a trailing slash is redirected there; 308 for
     // methods other than GET/HEAD, so the client repeats the method and body.
-    if (!pathname.endsWith('/') && paths.find('GET', `${pathname}/`) !== null) {
+    // `//evil.com` or `/\evil.com` in a Location is another site to a browser: never redirect those.
+    const protocolRelative = pathname.startsWith('//') || pathname.startsWith('/\\');
+    if (!pathname.endsWith('/') && !protocolRelative && paths.find('GET', `${pathname}/`) !== null) {
       const status = req.method === 'GET' || req.method === 'HEAD' ? 301 : 308;
       return reply.code(status).header('location', `${pathname}/${query}`).send();
     }
@@ -126,10 +136,10 @@ function fromFastifyError(error: Error & { statusCode?: number; code?: string },
 function send(reply: FastifyReply, rendered: Rendered): FastifyReply {
   // The body is already rendered: an identity serializer stops Fastify appending `; charset=utf-8`
   // to JSON (DRF sends none), and a string body goes out in one write with the headers.
-  return reply.code(rendered.status).headers(rendered.headers).serializer(rendered_).send(rendered.body);
+  return reply.code(rendered.status).headers(rendered.headers).serializer(asRendered).send(rendered.body);
 }
 
-function rendered_(body: unknown): string {
+function asRendered(body: unknown): string {
   return body as string;
 }
 

@@ -8,7 +8,6 @@ import type { FastifyInstance } from 'fastify';
 import { parse as parseSetCookie } from './set-cookie.ts';
 import type { Gatehouse, HandleOptions } from '../app.ts';
 import { createServer } from '../http/fastify.ts';
-import { testRequestOptions } from './context.ts';
 import type { User } from '../auth/user.ts';
 import type { Decision } from '../trace.ts';
 
@@ -43,7 +42,8 @@ export class APIClient {
 
   constructor(app: Gatehouse, options: { enforceCsrfChecks?: boolean } = {}) {
     this.app = app;
-    this.server = createServer(app);
+    // Each client has its own server, so its controls reach every request it sends.
+    this.server = createServer(app, { testOptions: () => this.#options });
     this.#options = { enforceCsrfChecks: options.enforceCsrfChecks === true };
   }
 
@@ -109,10 +109,7 @@ export class APIClient {
     if (this.cookies.size > 0 && headers.cookie === undefined) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     }
-    // inject() is lazy: awaiting it inside run() keeps the options in the request's async context.
-    const response = await testRequestOptions.run(this.#options, async () =>
-      await this.server.inject({ method: method as 'GET', url: path, headers, ...(payload !== undefined ? { payload } : {}) }),
-    );
+    const response = await this.server.inject({ method: method as 'GET', url: path, headers, ...(payload !== undefined ? { payload } : {}) });
     const setCookie = response.headers['set-cookie'];
     for (const header of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
       const { name, value, expired } = parseSetCookie(header);

@@ -12,7 +12,7 @@
  * naming the view and the fix.
  */
 import type { Request } from '../request.ts';
-import { Response, type RawResponse } from '../response.ts';
+import { Response, RawResponse } from '../response.ts';
 import {
   APIException,
   AuthenticationFailed,
@@ -42,7 +42,12 @@ export type Handler = (request: Request) => unknown;
 /** The policies of one view, resolved at start-up: the per-request path only reads them. */
 export interface CompiledPolicies {
   readonly authenticators: readonly BaseAuthentication[];
-  readonly permissions: readonly BasePermission[];
+  /**
+   * Builds the view's permissions for one request. Permission classes get a fresh instance per
+   * request, as in DRF, because a permission may set `this.message` while deciding; a configured
+   * instance (e.g. a composition) is shared.
+   */
+  readonly permissions: readonly (() => BasePermission)[];
   readonly throttles: readonly BaseThrottle[];
   readonly parsers: readonly Parser[];
   readonly renderers: readonly Renderer[];
@@ -107,6 +112,7 @@ export class APIView {
   action: string | undefined;
   /** The router's API root sets this: ModelPermissions then lets it through (DRF 3.14). */
   ignoreModelPermissions = false;
+  #permissions: readonly BasePermission[] | undefined;
 
   get policies(): CompiledPolicies {
     return this.compiled.policies;
@@ -137,7 +143,7 @@ export class APIView {
   }
 
   getPermissions(): readonly BasePermission[] {
-    return this.policies.permissions;
+    return (this.#permissions ??= this.policies.permissions.map((make) => make()));
   }
 
   getThrottles(): readonly BaseThrottle[] {
@@ -179,7 +185,8 @@ export class APIView {
       const handler = this.handlerFor(request.method);
       if (handler === undefined) throw new MethodNotAllowed(request.method);
       const result = await handler.call(this, request);
-      return result instanceof Response ? result : new Response(result);
+      // A RawResponse (a page, a file, a redirect) goes out as it is; anything else is data to render.
+      return result instanceof Response || result instanceof RawResponse ? result : new Response(result);
     } catch (error) {
       return this.handleException(error);
     }
@@ -199,7 +206,8 @@ export class APIView {
       } catch (error) {
         request.user = ANONYMOUS;
         request.auth = null;
-        if (error instanceof APIException) {
+        // CSRF records its own decision; a body error is not a verdict on the credentials.
+        if (error instanceof AuthenticationFailed) {
           request.record({ step: 'authentication', by: authenticator.name, outcome: 'failed', detail: String(error.detail) });
         }
         throw error;
@@ -253,7 +261,7 @@ export class APIView {
 
   /** DRF's `get_authenticate_header`: only the first of the view's authentication classes decides. */
   getAuthenticateHeader(request: Request): string | null {
-    return this.policies.authenticators[0]?.authenticateHeader(request) ?? null;
+    return this.getAuthenticators()[0]?.authenticateHeader(request) ?? null;
   }
 
   handleException(error: unknown): Response {
@@ -345,8 +353,12 @@ export function compileView(
     resolvePolicy(p, BaseAuthentication, authSource, 'an authentication class. Use classes extending BaseAuthentication, e.g. [SessionAuthentication, TokenAuthentication].'),
   );
   const permissionSource = source(viewClass.permissionClasses, 'permissionClasses', 'defaultPermissionClasses', label);
-  const permissions = (viewClass.permissionClasses ?? settings.defaultPermissionClasses).map((p) =>
+  const permissionPolicies = viewClass.permissionClasses ?? settings.defaultPermissionClasses;
+  const permissions = permissionPolicies.map((p) =>
     resolvePolicy(p, BasePermission, permissionSource, 'a permission. Use classes extending BasePermission, e.g. [IsAuthenticated], or compositions like IsAuthenticated.or(ReadOnly).'),
+  );
+  const permissionFactories = permissionPolicies.map((policy, i) =>
+    typeof policy === 'function' ? () => new policy() : () => permissions[i]!,
   );
   const throttles = buildThrottles(
     viewClass.throttleClasses ?? settings.defaultThrottleClasses,
@@ -363,7 +375,7 @@ export function compileView(
   }
   const policies: CompiledPolicies = {
     authenticators,
-    permissions,
+    permissions: permissionFactories,
     throttles,
     parsers: viewClass.parserClasses ?? DEFAULT_PARSERS,
     renderers,

@@ -23,6 +23,9 @@ export class GenericAPIView extends APIView {
   /** The URL parameter holding the lookup value. */
   static lookupUrlKwarg = 'pk';
 
+  /** The object `getObject()` last returned: the browsable API checks its forms against it. */
+  object: Record<string, unknown> | undefined;
+
   static check({ view, actions }: CheckContext): void {
     const cls = view as GenericViewClass;
     const overridesQueryset = view.prototype.getQueryset !== GenericAPIView.prototype.getQueryset;
@@ -86,6 +89,7 @@ export class GenericAPIView extends APIView {
         : await queryset.where(lookupField, '=', value).first(this.request.app.db);
     if (obj === undefined) throw new NotFound();
     await this.checkObjectPermissions(this.request, obj);
-    return obj as Record<string, unknown>;
+    this.object = obj as Record<string, unknown>;
+    return this.object;
   }
 }
