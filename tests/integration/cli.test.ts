@@ -69,6 +69,12 @@ describe('gatehouse CLI', () => {
     expect(result.stderr).toContain('CommandError: Cannot create the Token: user nobody does not exist');
   });
 
+  it('clearsessions deletes expired sessions', () => {
+    const result = run(['clearsessions']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Deleted \d+ expired sessions\.$/m);
+  });
+
   it('an unknown command prints the usage and fails', () => {
     const result = run(['frobnicate']);
     expect(result.status).toBe(1);
