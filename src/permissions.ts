@@ -11,7 +11,9 @@ import type { Request } from './request.ts';
 import type { APIView } from './views/api-view.ts';
 import { MethodNotAllowed } from './exceptions.ts';
 
-export type MaybePromise<T> = T | Promise<T>;
+import type { MaybePromise } from './util/types.ts';
+
+export type { MaybePromise };
 
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -3,7 +3,8 @@
  * The queries on the per-request path (a session or a token to its user) are one indexed join each,
  * compiled once at start-up.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../util/random.ts';
 import type { Database } from '../db/database.ts';
 import { prepare, type Prepared } from '../db/prepared.ts';
 import type { Settings } from '../settings.ts';
@@ -381,9 +382,7 @@ export class Accounts {
 
   #hashMatches(stored: unknown, passwordHash: string): boolean {
     if (typeof stored !== 'string') return false;
-    const expected = Buffer.from(this.#sessionHash(passwordHash));
-    const given = Buffer.from(stored);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return constantTimeEqual(stored, this.#sessionHash(passwordHash));
   }
 }
 

@@ -7,7 +7,8 @@
  * 32 MiB default is too small. A Django project sharing the table needs a ScryptPasswordHasher
  * subclass with `maxmem = 256 * 1024 * 1024` (and `work_factor = 2**17`, `parallelism = 1`).
  */
-import { pbkdf2, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { pbkdf2, scrypt } from 'node:crypto';
+import { constantTimeEqual, randomString } from '../util/random.ts';
 import { ServiceUnavailable } from '../exceptions.ts';
 
 const SCRYPT_N = 2 ** 17;
@@ -19,7 +20,6 @@ const SCRYPT_KEY_LENGTH = 64;
 // stored hash with larger parameters may make us allocate.
 const SCRYPT_MAX_MEMORY = 256 * 1024 * 1024;
 
-const RANDOM_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 // Django's salt: ceil(128 bits / log2(62)) characters.
 const SALT_LENGTH = 22;
 const UNUSABLE_PREFIX = '!';
@@ -168,12 +168,4 @@ function isDecimal(value: string | undefined): value is string {
   return value !== undefined && /^\d{1,15}$/.test(value);
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
-function randomString(length: number): string {
-  return Array.from({ length }, () => RANDOM_CHARS.charAt(randomInt(RANDOM_CHARS.length))).join('');
-}

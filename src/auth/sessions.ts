@@ -3,15 +3,13 @@
  * `sessionid` cookie; the data lives in `django_session`. A session changes key at login (fixation)
  * and is deleted at logout, so a replayed cookie is worthless.
  */
-import { randomInt } from 'node:crypto';
+import { randomString } from '../util/random.ts';
 
 const KEY_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Django's session key: 32 characters of lowercase letters and digits. */
 export function newSessionKey(): string {
-  let key = '';
-  for (let i = 0; i < 32; i++) key += KEY_CHARS[randomInt(KEY_CHARS.length)];
-  return key;
+  return randomString(32, KEY_CHARS);
 }
 
 /** A syntactically valid key; anything else is never looked up. */

@@ -5,7 +5,7 @@
  * token problem is "CSRF token missing or incorrect."); the Origin check, and the Referer check
  * against scheme-qualified trusted origins, follow Django 4.0+.
  */
-import { randomInt, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual, randomString } from '../util/random.ts';
 
 export const CSRF_SECRET_LENGTH = 32;
 export const CSRF_TOKEN_LENGTH = 64;
@@ -26,9 +26,7 @@ const TOKEN_CHARS = /^[a-zA-Z0-9]*$/;
 
 /** Returns a new random 32-character secret (unbiased, from node:crypto). */
 export function newCsrfSecret(): string {
-  return Array.from({ length: CSRF_SECRET_LENGTH }, () =>
-    CSRF_ALLOWED_CHARS.charAt(randomInt(CSRF_ALLOWED_CHARS.length)),
-  ).join('');
+  return randomString(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS);
 }
 
 /**
@@ -92,7 +90,7 @@ export function tokensMatch(requestToken: string, cookieToken: string): boolean 
   const requestSecret = secretOf(requestToken);
   const cookieSecret = secretOf(cookieToken);
   if (requestSecret === null || cookieSecret === null) return false;
-  return timingSafeEqual(Buffer.from(requestSecret), Buffer.from(cookieSecret));
+  return constantTimeEqual(requestSecret, cookieSecret);
 }
 
 /** What `checkCsrf` looks at: the request's method, security, headers, cookie and token. */

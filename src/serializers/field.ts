@@ -18,7 +18,9 @@ export const empty: unique symbol = Symbol('empty');
 /** DRF's `SkipField`: leave the field out of the validated data or the representation. */
 export const SKIP: unique symbol = Symbol('skip');
 
-export type MaybePromise<T> = T | Promise<T>;
+import type { MaybePromise } from '../util/types.ts';
+
+export type { MaybePromise };
 
 /** What a serializer is given for a request: the database its fields and `save()` use, and the request. */
 export interface SerializerContext {

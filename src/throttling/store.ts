@@ -9,7 +9,7 @@
  * members must be unique (requests can share a timestamp), and it returns the count and the oldest
  * score; `throttleWait` turns them into the wait.
  */
-import type { MaybePromise } from '../permissions.ts';
+import type { MaybePromise } from '../util/types.ts';
 
 /** What a store found for one key: whether the request was admitted, and what `throttleWait` needs. */
 export interface ThrottleVerdict {

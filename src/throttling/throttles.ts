@@ -6,7 +6,7 @@
  * decision that already carries the wait, DRF's `allow_request()` and `wait()` in one.
  */
 import { ImproperlyConfigured } from '../exceptions.ts';
-import type { MaybePromise } from '../permissions.ts';
+import type { MaybePromise } from '../util/types.ts';
 import { parseRate, type Rate } from './rate.ts';
 import { throttleWait, type ThrottleStore, type ThrottleVerdict } from './store.ts';
 
