@@ -95,7 +95,7 @@ export interface PageData {
   optionsAllowed: boolean;
   /** The "send a request" tool: any method, with this body to start from. */
   tool: { methods: string[]; contentTypes: string[]; content: string };
-  /** Script-safe JSON for the page's script (CSRF header and token, user, path). */
+  /** Script-safe JSON for the page's script: the CSRF header and token, the user, whether an Authorization header came. */
   pageJson: string;
 }
 
@@ -149,7 +149,6 @@ export class BrowsableAPIRenderer implements Renderer {
         csrfHeaderName: settings.csrfHeaderName,
         csrfToken,
         user,
-        path: request.url,
         // A page fetched without the tab's token is fetched again with it (see script.eta).
         authorizationSent: request.header('authorization') !== undefined,
       }),
@@ -201,8 +200,10 @@ export class BrowsableAPIRenderer implements Renderer {
         const isEdit = method !== 'POST';
         // Already built for PUT: PATCH only adds its button.
         if (isEdit && result.putForm !== null) {
-          if (allowed) result.putForm.methods.push(method);
-          if (allowed) rawMethods.push(method);
+          if (allowed) {
+            result.putForm.methods.push(method);
+            rawMethods.push(method);
+          }
           return;
         }
         const serializer = describesFields(view) ? (view.getSerializer(isEdit && object !== undefined ? { instance: object } : {}) as unknown as FormSerializer) : null;
@@ -219,8 +220,7 @@ export class BrowsableAPIRenderer implements Renderer {
         else result.postForm = form;
       });
     }
-    const toolJson = toolValues === undefined ? '' : JSON.stringify(toolValues, null, 4);
-    result.tool.content = toolJson;
+    result.tool.content = toolValues === undefined ? '' : JSON.stringify(toolValues, null, 4);
     if (rawMethods.length > 0) {
       const typed = submitted !== null && rawMethods.includes(submitted.method) && contentTypes.includes(submitted.contentType);
       result.raw = {

@@ -25,8 +25,7 @@ const sites = new WeakMap<AppContext, Site>();
 function siteOf(app: AppContext): Site {
   let site = sites.get(app);
   if (site === undefined) {
-    // The app is the Gatehouse instance, which holds its compiled routes.
-    const routes = (app as Partial<{ routes: readonly CompiledRoute[] }>).routes ?? [];
+    const routes = app.routes;
     const views: { pattern: RegExp; name: string }[] = [];
     for (const { route, view } of routes) {
       if (route.formatSuffix || route.name === 'login' || route.name === 'logout') continue;
