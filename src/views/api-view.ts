@@ -123,14 +123,18 @@ export class APIView {
   }
 
   /** The view's name for the browsable API and OPTIONS: the class name without View/ViewSet, spaced. */
+  /** DRF's `get_view_name`: `APIRootView` is "Api Root", `LifeViewSet` with its suffix "Life Instance". */
   getViewName(): string {
     const suffix = (this as { suffix?: string }).suffix;
-    const name = this.constructor.name
-      .replace(/ViewSet$/, '')
+    const words = this.constructor.name
       .replace(/View$/, '')
-      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-      .replace(/^./, (c) => c.toUpperCase());
-    return suffix ? `${name} ${suffix}` : name;
+      .replace(/ViewSet$/, '')
+      .replace(/((?<=[a-z])[A-Z]|[A-Z](?![A-Z]|$))/g, ' $1')
+      .trim()
+      .split(/[_ ]+/)
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())
+      .join(' ');
+    return suffix ? `${words} ${suffix}` : words;
   }
 
   getViewDescription(): string {

@@ -840,3 +840,22 @@ describe('concrete generic views, viewsets and plain views', () => {
     }
   });
 });
+
+describe("view names, as DRF's get_view_name", () => {
+  it('strips View/ViewSet, splits camel case and title-cases, then adds the suffix', async () => {
+    const { APIView } = await import('../../src/index.ts');
+    const name = (cls: new () => InstanceType<typeof APIView>, suffix?: string) => {
+      const view = new cls();
+      if (suffix) (view as { suffix?: string }).suffix = suffix;
+      return view.getViewName();
+    };
+    class APIRootView extends APIView {}
+    class LifeViewSet extends APIView {}
+    class ExampleView extends APIView {}
+    class HTTPStatusCodeView extends APIView {}
+    expect(name(APIRootView)).toBe('Api Root');
+    expect(name(LifeViewSet, 'Instance')).toBe('Life Instance');
+    expect(name(ExampleView)).toBe('Example');
+    expect(name(HTTPStatusCodeView)).toBe('Http Status Code');
+  });
+});
