@@ -32,6 +32,14 @@ const PUBLIC = {
   throttleClasses: [] as readonly ThrottlePolicy[],
 };
 
+/** The docs views: public whatever the app's defaults, and left out of the document they describe. */
+abstract class PublicView extends APIView {
+  static override authenticationClasses = PUBLIC.authenticationClasses;
+  static override permissionClasses = PUBLIC.permissionClasses;
+  static override throttleClasses = PUBLIC.throttleClasses;
+  static readonly schema = null;
+}
+
 /** Documents are built once per app and options (routes are fixed at start-up); `servers` per request. */
 const documents = new WeakMap<AppContext, WeakMap<OpenApiOptions, Promise<OpenApiDocument>>>();
 
@@ -48,12 +56,8 @@ function documentFor(app: AppContext, options: OpenApiOptions): Promise<OpenApiD
 }
 
 /** GET: the app's OpenAPI 3.1 document as JSON, its server the origin it was requested from. */
-export class SchemaView extends APIView {
-  static override authenticationClasses = PUBLIC.authenticationClasses;
-  static override permissionClasses = PUBLIC.permissionClasses;
-  static override throttleClasses = PUBLIC.throttleClasses;
+export class SchemaView extends PublicView {
   static override rendererClasses = [new JSONRenderer()];
-  static readonly schema = null;
   static readonly description = 'The OpenAPI 3.1 document of this API.';
 
   /** Set from the route (`schemaUrls` options). */
@@ -68,11 +72,7 @@ export class SchemaView extends APIView {
 }
 
 /** GET: the Swagger UI page, every file it loads served by this app (nothing from the internet). */
-export class SwaggerUIView extends APIView {
-  static override authenticationClasses = PUBLIC.authenticationClasses;
-  static override permissionClasses = PUBLIC.permissionClasses;
-  static override throttleClasses = PUBLIC.throttleClasses;
-  static readonly schema = null;
+export class SwaggerUIView extends PublicView {
 
   /** Set from the route: the schema's URL relative to this page, and the page title. */
   schemaUrl = '../schema/';
@@ -112,11 +112,7 @@ export class SwaggerUIView extends APIView {
 }
 
 /** GET: one of Swagger UI's files, by the route's `asset` name; cacheable for a year (the page versions its URLs). */
-export class DocsAssetView extends APIView {
-  static override authenticationClasses = PUBLIC.authenticationClasses;
-  static override permissionClasses = PUBLIC.permissionClasses;
-  static override throttleClasses = PUBLIC.throttleClasses;
-  static readonly schema = null;
+export class DocsAssetView extends PublicView {
 
   /** Set from the route. */
   asset = '';
