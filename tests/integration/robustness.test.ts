@@ -253,4 +253,19 @@ describe('logging', () => {
     await server.close();
     await app.close();
   });
+
+  it('with debug on, a denial carries its explanation in a header and is logged', async () => {
+    const app = await demoApp({ debug: true, defaultAuthenticationClasses: [TokenAuthentication] });
+    const warnings: string[] = [];
+    app.logger = { info() {}, error() {}, warn: (obj: object, msg?: string) => void warnings.push(`${msg} ${JSON.stringify(obj)}`) };
+    const client = new APIClient(app);
+    const response = await client.get('/example/');
+    expect(response.status).toBe(401);
+    expect(response.data).toEqual({ detail: 'Authentication credentials were not provided.' });
+    expect(response.decision).toContain('TokenAuthentication(Token): no credentials');
+    expect(response.decision).toContain('Fix:');
+    expect(warnings.some((w) => w.startsWith('request denied') && w.includes('"status":401'))).toBe(true);
+    await client.close();
+    await app.close();
+  });
 });
