@@ -46,7 +46,7 @@ export * from './views/concrete.ts';
 export { CreateModelMixin, DestroyModelMixin, ListModelMixin, RetrieveModelMixin, UpdateModelMixin } from './views/mixins.ts';
 export { GenericViewSet, ModelViewSet, ReadOnlyModelViewSet, ViewSet } from './views/viewsets.ts';
 export { DefaultRouter, SimpleRouter, include, path, type Route } from './routers.ts';
-export { JSONParser, FormParser, MultiPartParser, type Parser } from './parsers.ts';
+export { JSONParser, FormParser, MultiPartParser, getList, type FormData, type Parser } from './parsers.ts';
 export { JSONRenderer, type Renderer } from './renderers.ts';
 export { BrowsableAPIRenderer } from './browsable/index.ts';
 export { addTemplateDir } from './browsable/templates.ts';

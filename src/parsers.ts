@@ -64,14 +64,27 @@ function nestingDepth(text: string): number {
   return deepest;
 }
 
-/** A form field repeated in the body arrives as an array of its values. */
-export type FormData = Record<string, string | string[]>;
+/**
+ * Form data, as Django's QueryDict: each field's last value, so `data.answer` is a string and the
+ * data renders as DRF renders it; every value of a repeated field through `getList(data, name)`.
+ */
+export type FormData = Record<string, string>;
+
+const allValues = new WeakMap<object, Map<string, string[]>>();
+
+/** All values of a form field, in order (Django's `QueryDict.getlist`); [] when absent or not form data. */
+export function getList(data: unknown, name: string): string[] {
+  if (typeof data !== 'object' || data === null) return [];
+  return allValues.get(data)?.get(name) ?? (typeof (data as Record<string, unknown>)[name] === 'string' ? [(data as FormData)[name]!] : []);
+}
 
 function addField(data: FormData, name: string, value: string): void {
-  const existing = data[name];
-  if (existing === undefined) data[name] = value;
-  else if (Array.isArray(existing)) existing.push(value);
-  else data[name] = [existing, value];
+  let lists = allValues.get(data);
+  if (lists === undefined) allValues.set(data, (lists = new Map()));
+  const list = lists.get(name);
+  if (list === undefined) lists.set(name, [value]);
+  else list.push(value);
+  data[name] = value;
 }
 
 export class FormParser implements Parser {
@@ -97,8 +110,8 @@ export interface UploadedFile {
 export class MultiPartParser implements Parser {
   readonly mediaType = 'multipart/form-data';
 
-  parse(body: Buffer, params: Record<string, string>): Record<string, string | string[] | UploadedFile> {
-    const data: Record<string, string | string[] | UploadedFile> = Object.create(null);
+  parse(body: Buffer, params: Record<string, string>): Record<string, string | UploadedFile> {
+    const data: Record<string, string | UploadedFile> = Object.create(null);
     if (!params.boundary) throw new ParseError('Multipart form parse error - Invalid boundary in multipart: None');
     let failure: Error | undefined;
     const files: [string, { read(): Buffer | null }, { filename?: string | undefined; mimeType: string }][] = [];
