@@ -18,6 +18,7 @@ export class AuthTokenSerializer extends Serializer {
   static override declaredFields = {
     username: new CharField({ label: 'Username', writeOnly: true }),
     password: new CharField({ label: 'Password', trimWhitespace: false, writeOnly: true }),
+    token: new CharField({ label: 'Token', readOnly: true }),
   };
 
   override async validate(attrs: Attrs): Promise<Attrs> {
@@ -36,8 +37,13 @@ export class ObtainAuthToken extends APIView {
   static override parserClasses = [new FormParser(), new MultiPartParser(), new JSONParser()];
   static override rendererClasses = [new JSONRenderer()];
 
+  /** DRF 3.14's ObtainAuthToken has one too, so OPTIONS describes the fields. */
+  getSerializer(options: { data?: unknown } = {}): AuthTokenSerializer {
+    return new AuthTokenSerializer({ ...options, context: { request: this.request, db: this.request.app.db } });
+  }
+
   async post(request: Request): Promise<Response> {
-    const serializer = new AuthTokenSerializer({ data: request.data, context: { request, db: request.app.db } });
+    const serializer = this.getSerializer({ data: request.data });
     await serializer.isValid({ raiseException: true });
     const user = serializer.validatedData.user as User;
     const { key } = await request.app.accounts.getOrCreateToken(user.id);

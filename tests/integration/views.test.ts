@@ -880,3 +880,29 @@ describe('form data, as Django\'s QueryDict', () => {
     await app.close();
   });
 });
+
+describe('OPTIONS on the obtain-token view', () => {
+  it('describes its fields as DRF 3.14 does (checked against the reference server)', async () => {
+    const { demoApp } = await import('../helpers.ts');
+    const { APIClient } = await import('../../src/testing/index.ts');
+    const app = await demoApp();
+    const client = new APIClient(app);
+    const response = await client.options('/api-token-auth/');
+    expect(response.status).toBe(200);
+    expect(response.data).toEqual({
+      name: 'Obtain Auth Token',
+      description: '',
+      renders: ['application/json'],
+      parses: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'],
+      actions: {
+        POST: {
+          username: { type: 'string', required: true, read_only: false, label: 'Username' },
+          password: { type: 'string', required: true, read_only: false, label: 'Password' },
+          token: { type: 'string', required: false, read_only: true, label: 'Token' },
+        },
+      },
+    });
+    await client.close();
+    await app.close();
+  });
+});
