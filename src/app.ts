@@ -8,7 +8,7 @@
  * names the view and the fix, and the per-request path only reads what was prepared.
  */
 import { serialize as serializeCookie, type SerializeOptions } from 'cookie';
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { resolveSettings, type Settings, type SettingsInput } from './settings.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { Accounts } from './auth/accounts.ts';
@@ -106,7 +106,14 @@ export class Gatehouse implements AppContext {
    * permissions. Safe to run repeatedly.
    */
   async migrate(): Promise<void> {
-    const { error } = await new Migrator({ db: this.db.kysely, provider: coreMigrations, migrationTableName: 'gatehouse_migrations' }).migrateToLatest();
+    const { error } = await new Migrator({
+      db: this.db.kysely,
+      provider: coreMigrations(this.db.dialect),
+      migrationTableName: 'gatehouse_migrations',
+      // Kysely looks for its tables in every schema unless told one: another app's schema in the same
+      // PostgreSQL database would pass for ours. Ours is the first on the search_path.
+      ...(this.db.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(this.db) } : {}),
+    }).migrateToLatest();
     if (error) throw error;
     for (const model of this.models) {
       await model.createTable(this.db);
@@ -285,4 +292,9 @@ function applyTestOptions(request: Request, options: HandleOptions): void {
 
 export async function createApp(options: AppOptions): Promise<Gatehouse> {
   return new Gatehouse(options);
+}
+
+async function currentSchema(db: Database): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db.kysely);
+  return rows[0]!.schema;
 }

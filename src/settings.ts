@@ -26,7 +26,7 @@ export interface Settings {
    * host is used (absolute URLs, CSRF checks). Set it in production.
    */
   allowedHosts: readonly string[];
-  /** `sqlite:PATH` (default `sqlite:gatehouse.sqlite3`) or `sqlite::memory:`. */
+  /** `sqlite:PATH` (default `sqlite:gatehouse.sqlite3`), `sqlite::memory:`, or `postgres://user:password@host:port/name`. */
   databaseUrl: string;
 
   defaultAuthenticationClasses: readonly AuthenticationPolicy[];

@@ -2,11 +2,12 @@
  * What differs between database engines, for the model layer: column types, the auto-increment
  * primary key, how values the engine lacks (booleans, datetimes) are stored, and how a unique-constraint
  * failure is recognised. Everything else is written once in Kysely's builder. A dialect is chosen by
- * `Database.dialect`; adding PostgreSQL means adding an adapter here and nothing elsewhere.
+ * `Database.dialect`: `sqlite.ts` and `postgres.ts`.
  */
 import type { ColumnDataType, ColumnDefinitionBuilder, KyselyPlugin } from 'kysely';
 import type { Database, Dialect } from '../db/database.ts';
 import type { FieldKind } from './fields.ts';
+import { postgresAdapter } from './postgres.ts';
 import { sqliteAdapter } from './sqlite.ts';
 
 export type Convert = (value: unknown) => unknown;
@@ -29,9 +30,13 @@ export interface DialectAdapter {
    * stored values; undefined when the driver binds them as they are.
    */
   readonly parameterPlugin: KyselyPlugin | undefined;
+  /** The LIMIT meaning "no limit", for an OFFSET without one. */
+  readonly unlimited: number | null;
+  /** Called after a row was inserted with an explicit id, for engines whose id sequence must move past it. */
+  explicitIdInserted?(db: Database, table: string): Promise<void>;
 }
 
-const adapters: Record<Dialect, DialectAdapter> = { sqlite: sqliteAdapter };
+const adapters: Record<Dialect, DialectAdapter> = { sqlite: sqliteAdapter, postgres: postgresAdapter };
 
 export function adapterFor(db: Database): DialectAdapter {
   return adapters[db.dialect];

@@ -185,6 +185,7 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     const insert = db.kysely.insertInto(this.meta.table);
     const query = Object.keys(record).length === 0 ? insert.defaultValues() : insert.values(record);
     const row = await this.#write(codec, query.returningAll().executeTakeFirstOrThrow());
+    if ('id' in record) await codec.adapter.explicitIdInserted?.(db, this.meta.table);
     return this.#withRelated(codec.decode(row), related);
   }
 

@@ -175,7 +175,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     if (execution === 'count' || execution === 'exists') {
       let base = this.#filtered(kysely.selectFrom(table), codec);
       if (sliced) {
-        base = this.#slice(this.#ordered(base.select('id'), false));
+        base = this.#slice(this.#ordered(base.select('id'), false), codec);
         base = kysely.selectFrom(base.as('sliced'));
       }
       const query =
@@ -211,7 +211,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       if (offset !== undefined) query = query.offset(offset);
       return this.#withParameters(query, codec);
     }
-    return this.#withParameters(this.#slice(query), codec);
+    return this.#withParameters(this.#slice(query, codec), codec);
   }
 
   #filtered(query: Select, codec: RowCodec): Select {
@@ -235,10 +235,9 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return query;
   }
 
-  #slice(query: Select): Select {
+  #slice(query: Select, codec: RowCodec): Select {
     const { limit, offset } = this.#state;
-    // SQLite accepts OFFSET only after a LIMIT; -1 means none.
-    if (limit !== undefined || offset !== undefined) query = query.limit(limit ?? -1);
+    if (limit !== undefined || offset !== undefined) query = query.limit(limit ?? codec.adapter.unlimited);
     if (offset !== undefined) query = query.offset(offset);
     return query;
   }

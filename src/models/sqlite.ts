@@ -110,4 +110,7 @@ export const sqliteAdapter: DialectAdapter = {
   },
 
   parameterPlugin,
+
+  // SQLite accepts OFFSET only after a LIMIT; -1 means none.
+  unlimited: -1,
 };
