@@ -5,6 +5,7 @@ import {
   IsAuthenticated,
   IsAuthenticatedOrReadOnly,
   ModelViewSet,
+  Q,
   ReadOnly,
   Response,
   ScopedRateThrottle,
@@ -31,7 +32,7 @@ export class SurveyViewSet extends ModelViewSet {
     const user = this.request.user;
     const queryset = super.getQueryset();
     if (!user.isAuthenticated) return queryset.where('status', '=', 'published');
-    return queryset.where((eb) => eb.or([eb('status', '=', 'published'), eb('creator_id', '=', user.id)]));
+    return queryset.where(Q('status', '=', 'published').or(Q('creator', '=', user.id)));
   }
 
   override performCreate(serializer: Serializer): Promise<unknown> {

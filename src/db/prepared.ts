@@ -12,9 +12,5 @@ export function prepare<P extends readonly unknown[], R = Record<string, unknown
   query: Compilable<unknown>,
 ): Prepared<P, R> {
   const compiled = query.compile();
-  const { kysely } = db;
-  return async (...params: P) => {
-    const result = await kysely.executeQuery<R>({ ...compiled, parameters: params } as CompiledQuery<R>);
-    return result.rows as R[];
-  };
+  return (...params: P) => db.select<R>({ ...compiled, parameters: params } as CompiledQuery<R>);
 }

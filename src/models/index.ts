@@ -33,4 +33,5 @@ export {
   type Values,
 } from './model.ts';
 export { QuerySet, type QueryTables, type WhereCallback } from './queryset.ts';
+export { Q } from './q.ts';
 export { parsePk } from './pk.ts';

@@ -3,8 +3,11 @@
  * runs until `all`, `first`, `get`, `count` or `exists` is given a database). Not bound to a database,
  * so a view can declare `queryset = Survey.objects.orderBy('id')` once at module load.
  *
- * A QuerySet compiles its SQL once per Kysely instance and keeps it, so a queryset declared once
- * costs one compilation however many requests run it.
+ * SQL is compiled with placeholders for the filters' values and bound on each run. A queryset whose
+ * filters are all comparisons (`where(column, op, value)`, `where(Q(...))`) shares its compiled SQL
+ * with every queryset of the same shape, so the per-request `getQueryset().where('owner', '=', user)`
+ * compiles once per process. One with a `where(eb => ...)` callback, whose contents the framework
+ * cannot see, compiles once per QuerySet instance.
  */
 import type {
   CompiledQuery,
@@ -21,6 +24,7 @@ import type { FieldMap } from './fields.ts';
 import type { ModelField } from './model-field.ts';
 import type { Columns, ColumnName, ForeignKeyName, Model, OrderTerm, Row } from './model.ts';
 import { parsePk } from './pk.ts';
+import { isQ, type Q } from './q.ts';
 
 /**
  * The tables a `where` callback may reference: this model's columns are typed; other tables (for
@@ -32,9 +36,13 @@ export type WhereCallback<F extends FieldMap> = (
   eb: ExpressionBuilder<QueryTables<F>, string>,
 ) => Expression<SqlBool>;
 
-type Where<F extends FieldMap> =
-  | { readonly callback: WhereCallback<F> }
-  | { readonly field: ModelField; readonly op: ComparisonOperatorExpression; readonly value: unknown };
+/** A Q tree with its columns resolved to the model's fields. */
+type Condition =
+  | { readonly kind: 'compare'; readonly field: ModelField; readonly op: ComparisonOperatorExpression; readonly value: unknown }
+  | { readonly kind: 'and' | 'or'; readonly children: readonly Condition[] }
+  | { readonly kind: 'not'; readonly child: Condition };
+
+type Where<F extends FieldMap> = { readonly callback: WhereCallback<F> } | { readonly condition: Condition };
 
 interface State<F extends FieldMap> {
   readonly wheres: readonly Where<F>[];
@@ -62,8 +70,18 @@ interface Compiled {
   relations?: readonly Relation[];
 }
 
+/** Stands for the n-th filter value in compiled SQL; replaced by the value on each run. */
+class Slot {
+  constructor(readonly index: number) {}
+}
+
 /** Stands for the primary key in the compiled `get` query; replaced by the real key on each call. */
 const PK_PARAMETER = Object.freeze({});
+
+/** Compiled queries by Kysely instance, model and shape (see `#shape`), shared by every QuerySet. */
+const shared = new WeakMap<Kysely<AnyDB>, WeakMap<Model, Map<string, CompiledQuery>>>();
+/** Shapes are few in practice; a cap keeps an unusual app (a shape per offset) from growing without end. */
+const SHARED_LIMIT = 1_000;
 
 export class QuerySet<F extends FieldMap = FieldMap> {
   readonly model: Model<F>;
@@ -75,12 +93,18 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     this.#state = state ?? { wheres: [], ordering: undefined, related: [], limit: undefined, offset: undefined };
   }
 
-  /** Keeps rows matching a Kysely expression (`eb => eb.or([...])`) or a `(column, op, value)` comparison. */
+  /**
+   * Keeps rows matching a `(column, op, value)` comparison, a `Q` condition (comparisons combined with
+   * `and`/`or`/`not`), or a Kysely expression (`eb => eb.or([...])`, for what comparisons cannot say).
+   */
+  where(condition: Q): QuerySet<F>;
   where(callback: WhereCallback<F>): QuerySet<F>;
   where(column: ColumnName<F>, op: ComparisonOperatorExpression, value: unknown): QuerySet<F>;
-  where(first: WhereCallback<F> | ColumnName<F>, op?: ComparisonOperatorExpression, value?: unknown): QuerySet<F> {
+  where(first: WhereCallback<F> | ColumnName<F> | Q, op?: ComparisonOperatorExpression, value?: unknown): QuerySet<F> {
     const where: Where<F> =
-      typeof first === 'function' ? { callback: first } : { field: this.#field(first), op: op!, value };
+      typeof first === 'function'
+        ? { callback: first }
+        : { condition: isQ(first) ? this.#resolve(first) : { kind: 'compare', field: this.#field(first), op: op!, value } };
     return this.#with({ wheres: [...this.#state.wheres, where] });
   }
 
@@ -110,35 +134,44 @@ export class QuerySet<F extends FieldMap = FieldMap> {
   }
 
   async all(db: Database): Promise<Row<F>[]> {
-    return this.#rows(db, await db.kysely.executeQuery(this.#compile(db, 'all')));
+    return this.#rows(db, await db.select(this.#compile(db, 'all')));
   }
 
   /** The first row in the queryset's order (by `id` when it has none), or undefined. */
   async first(db: Database): Promise<Row<F> | undefined> {
-    return this.#rows(db, await db.kysely.executeQuery(this.#compile(db, 'first')))[0];
+    return this.#rows(db, await db.select(this.#compile(db, 'first')))[0];
   }
 
   /** The row with this primary key among the queryset's rows; undefined when absent or `pk` is not an integer. */
   async get(db: Database, pk: unknown): Promise<Row<F> | undefined> {
     const id = parsePk(pk);
     if (id === undefined) return undefined;
-    const compiled = this.#compile(db, 'get');
-    const parameters = compiled.parameters.map((p) => (p === PK_PARAMETER ? id : p));
-    return this.#rows(db, await db.kysely.executeQuery({ ...compiled, parameters }))[0];
+    return this.#rows(db, await db.select(this.#compile(db, 'get', id)))[0];
   }
 
   async count(db: Database): Promise<number> {
-    const { rows } = await db.kysely.executeQuery<{ count: number | string | bigint }>(this.#compile(db, 'count'));
+    const rows = await db.select<{ count: number | string | bigint }>(this.#compile(db, 'count'));
     return Number(rows[0]?.count ?? 0);
   }
 
   async exists(db: Database): Promise<boolean> {
-    const { rows } = await db.kysely.executeQuery(this.#compile(db, 'exists'));
-    return rows.length > 0;
+    return (await db.select(this.#compile(db, 'exists'))).length > 0;
   }
 
   #with(changes: Partial<State<F>>): QuerySet<F> {
     return new QuerySet(this.model, { ...this.#state, ...changes });
+  }
+
+  #resolve(q: Q): Condition {
+    const node = q.node;
+    switch (node.kind) {
+      case 'compare':
+        return { kind: 'compare', field: this.#field(node.column), op: node.op, value: node.value };
+      case 'not':
+        return { kind: 'not', child: this.#resolve(node.child) };
+      default:
+        return { kind: node.kind, children: node.children.map((c) => this.#resolve(c)) };
+    }
   }
 
   #field(name: string): ModelField {
@@ -152,8 +185,63 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return this.#compiled;
   }
 
-  #compile(db: Database, execution: Execution): CompiledQuery {
-    return (this.#cache(db).queries[execution] ??= this.#build(db, execution).compile());
+  /** The query for `execution`, compiled or reused (see the module comment), with this queryset's values bound. */
+  #compile(db: Database, execution: Execution, pk?: number): CompiledQuery {
+    const shape = this.#shape();
+    let compiled: CompiledQuery;
+    if (shape === null) {
+      compiled = this.#cache(db).queries[execution] ??= this.#build(db, execution).compile();
+    } else {
+      let byModel = shared.get(db.kysely);
+      if (byModel === undefined) shared.set(db.kysely, (byModel = new WeakMap()));
+      let queries = byModel.get(this.model as Model);
+      if (queries === undefined) byModel.set(this.model as Model, (queries = new Map()));
+      const key = `${execution}|${shape}`;
+      const found = queries.get(key);
+      if (found === undefined) {
+        if (queries.size >= SHARED_LIMIT) queries.clear();
+        compiled = this.#build(db, execution).compile();
+        queries.set(key, compiled);
+      } else compiled = found;
+    }
+    const parameters = compiled.parameters;
+    if (!parameters.some(isPlaceholder)) return compiled;
+    const values = this.#values(db);
+    return { ...compiled, parameters: parameters.map((p) => (p instanceof Slot ? values[p.index] : p === PK_PARAMETER ? pk : p)) };
+  }
+
+  /**
+   * What decides the SQL apart from the slotted values: each comparison's column, operator, and how
+   * many values it takes; the ordering, relations and slicing. Null when a callback filter makes the
+   * SQL opaque (or a value is itself an SQL expression).
+   */
+  #shape(): string | null {
+    const { wheres, ordering, related, limit, offset } = this.#state;
+    let shape = '';
+    for (const where of wheres) {
+      if ('callback' in where) return null;
+      const part = shapeOf(where.condition);
+      if (part === null) return null;
+      shape += `${part};`;
+    }
+    return `${shape}|${ordering === undefined ? '' : ordering.join(',')}|${related.join(',')}|${limit ?? ''}|${offset ?? ''}`;
+  }
+
+  /** The filters' values in stored form, in the order their slots were numbered by `#filtered`. */
+  #values(db: Database): unknown[] {
+    const codec = codecFor(this.model.meta, db);
+    const values: unknown[] = [];
+    const collect = (condition: Condition): void => {
+      if (condition.kind === 'compare') {
+        if (!slotted(condition.value)) return;
+        const operand = encodeOperand(codec, condition.field, condition.value);
+        if (Array.isArray(operand)) values.push(...operand);
+        else values.push(operand);
+      } else if (condition.kind === 'not') collect(condition.child);
+      else for (const child of condition.children) collect(child);
+    };
+    for (const where of this.#state.wheres) if ('condition' in where) collect(where.condition);
+    return values;
   }
 
   #relations(db: Database): readonly Relation[] {
@@ -214,12 +302,28 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return this.#withParameters(this.#slice(query, codec), codec);
   }
 
+  /** Applies the filters, with a Slot for each value `#values` will supply (numbered in the same order). */
   #filtered(query: Select, codec: RowCodec): Select {
+    let next = 0;
+    const expression = (eb: ExpressionBuilder<AnyDB, string>, condition: Condition): Expression<SqlBool> => {
+      if (condition.kind === 'compare') {
+        const { field, op, value } = condition;
+        const operand = !slotted(value)
+          ? encodeOperand(codec, field, value)
+          : Array.isArray(value)
+            ? value.map(() => new Slot(next++))
+            : new Slot(next++);
+        return eb(field.column, op, operand);
+      }
+      if (condition.kind === 'not') return eb.not(expression(eb, condition.child));
+      const parts = condition.children.map((child) => expression(eb, child));
+      return condition.kind === 'and' ? eb.and(parts) : eb.or(parts);
+    };
     for (const where of this.#state.wheres) {
       query =
         'callback' in where
           ? query.where(where.callback as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
-          : query.where(where.field.column, where.op, encodeOperand(codec, where.field, where.value));
+          : query.where((eb) => expression(eb, where.condition));
     }
     return query;
   }
@@ -248,9 +352,9 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return plugin && this.#state.wheres.some((w) => 'callback' in w) ? query.withPlugin(plugin) : query;
   }
 
-  #rows(db: Database, result: { rows: unknown[] }): Row<F>[] {
+  #rows(db: Database, fetched: unknown[]): Row<F>[] {
     const codec = codecFor(this.model.meta, db);
-    const rows = result.rows as Record<string, unknown>[];
+    const rows = fetched as Record<string, unknown>[];
     if (this.#state.related.length === 0) {
       for (const row of rows) codec.decode(row);
       return rows as Row<F>[];
@@ -271,6 +375,46 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       }
       return row as Row<F>;
     });
+  }
+}
+
+function isPlaceholder(parameter: unknown): boolean {
+  return parameter instanceof Slot || parameter === PK_PARAMETER;
+}
+
+/**
+ * Whether a comparison's value becomes a placeholder. Null and booleans do not: Kysely writes them into
+ * the SQL for `is`/`is not`, so they are part of the shape. Nor does an SQL expression.
+ */
+function slotted(value: unknown): boolean {
+  return value !== null && typeof value !== 'boolean' && !isExpression(value);
+}
+
+function isExpression(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'toOperationNode' in value;
+}
+
+function shapeOf(condition: Condition): string | null {
+  switch (condition.kind) {
+    case 'compare': {
+      const { field, op, value } = condition;
+      if (isExpression(value) || typeof op !== 'string') return null;
+      const operand = slotted(value) ? (Array.isArray(value) ? `[${value.length}]` : '?') : String(value);
+      return `${field.column} ${op} ${operand}`;
+    }
+    case 'not': {
+      const inner = shapeOf(condition.child);
+      return inner === null ? null : `not(${inner})`;
+    }
+    default: {
+      const parts: string[] = [];
+      for (const child of condition.children) {
+        const part = shapeOf(child);
+        if (part === null) return null;
+        parts.push(part);
+      }
+      return `${condition.kind}(${parts.join(',')})`;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.ts';
 import { ImproperlyConfigured, ValidationError } from '../../src/exceptions.ts';
-import { defineModel, fields as m, registeredModels, type RowOf } from '../../src/models/index.ts';
+import { defineModel, fields as m, Q, registeredModels, type RowOf } from '../../src/models/index.ts';
 
 const Author = defineModel('author', {
   username: m.char({ maxLength: 150, unique: true }),
@@ -24,17 +24,12 @@ const Survey = defineModel(
 const Life = defineModel('life', { answer: m.integer({ default: 42 }) }, { ordering: ['id'] });
 
 let db: Database;
-let queries: string[];
+let queries: string[] = [];
 
 beforeEach(async () => {
-  db = openDatabase('sqlite::memory:');
+  db = openDatabase('sqlite::memory:', { log: (sql) => queries.push(sql) });
   for (const model of [Author, Survey, Life]) await model.createTable(db);
   queries = [];
-  const execute = db.kysely.executeQuery.bind(db.kysely);
-  db.kysely.executeQuery = ((query: Parameters<typeof execute>[0]) => {
-    queries.push('sql' in query ? query.sql : query.compile().sql);
-    return execute(query);
-  }) as typeof db.kysely.executeQuery;
 });
 
 afterEach(async () => {
@@ -264,6 +259,61 @@ describe('QuerySet', () => {
     expect(second).toEqual(first);
     expect(second[0]).not.toBe(first[0]);
     expect(queries.slice(-2)[0]).toBe(queries.slice(-2)[1]);
+  });
+
+  it('filters with Q conditions: or, and, not, in-lists, null and booleans', async () => {
+    const { alice, bob } = await seed();
+    const titles = async (qs: typeof Survey.objects) => (await qs.orderBy('id').all(db)).map((s) => s.title);
+    expect(await titles(Survey.objects.where(Q('status', '=', 'published').or(Q('creator', '=', bob.id))))).toEqual(['a1', 'b1']);
+    expect(await titles(Survey.objects.where(Q('creator', '=', alice).and(Q('status', '=', 'draft'))))).toEqual(['a2']);
+    expect(await titles(Survey.objects.where(Q('creator', '=', alice).not()))).toEqual(['b1']);
+    expect(await titles(Survey.objects.where(Q('title', 'in', ['a1', 'b1', 'zz'])))).toEqual(['a1', 'b1']);
+    expect(await titles(Survey.objects.where(Q('reviewer', 'is', null)))).toEqual(['a1', 'a2']);
+    expect(await titles(Survey.objects.where(Q('reviewer', 'is not', null)))).toEqual(['b1']);
+    expect(await Author.objects.where(Q('is_staff', '=', true)).count(db)).toBe(1);
+    expect(await Author.objects.where(Q('is_staff', '=', false)).count(db)).toBe(1);
+    expect(() => Survey.objects.where(Q('nope', '=', 1))).toThrow(/has no field "nope"/);
+  });
+
+  it('shares compiled SQL between querysets of one shape, binding each one\'s own values', async () => {
+    const { alice, bob } = await seed();
+    const builds = vi.spyOn(db.kysely, 'selectFrom');
+    const visible = (userId: number) => Survey.objects.where(Q('status', '=', 'published').or(Q('creator', '=', userId)));
+    const forAlice = await visible(alice.id).orderBy('id').all(db);
+    const built = builds.mock.calls.length;
+    const forBob = await visible(bob.id).orderBy('id').all(db);
+    expect(builds.mock.calls.length, 'the second queryset of the same shape is not rebuilt').toBe(built);
+    expect(forAlice.map((s) => s.title)).toEqual(['a1', 'a2']);
+    expect(forBob.map((s) => s.title)).toEqual(['a1', 'b1']);
+    // Another shape (a longer in-list, another operator) compiles its own SQL.
+    expect(await Survey.objects.where('title', 'in', ['a1']).count(db)).toBe(1);
+    expect(await Survey.objects.where('title', 'in', ['a1', 'a2']).count(db)).toBe(2);
+    expect(await Survey.objects.where('title', '!=', 'a1').count(db)).toBe(2);
+    // get binds the primary key alongside the filter values.
+    expect((await visible(bob.id).get(db, 3))?.title).toBe('b1');
+    expect(await visible(alice.id).get(db, 3)).toBeUndefined();
+    builds.mockRestore();
+  });
+
+  it('a read while a transaction holds the connection waits for it, never seeing its uncommitted rows', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+    const transaction = db.kysely
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('life').values({ answer: 7 }).execute();
+        inserted();
+        await gate;
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    await insertedYet;
+    const counted = Life.objects.count(db);
+    release();
+    await transaction;
+    expect(await counted).toBe(0);
   });
 
   it('rejects unknown columns and relations when the queryset is declared', () => {
