@@ -15,6 +15,8 @@ export interface AppContext {
   readonly accounts: Accounts;
   readonly throttleStore: ThrottleStore;
   readonly logger: Logger;
+  /** Logs a backing-service failure, at most once every few seconds (an outage fails every request). */
+  logOutage(obj: object, msg: string): void;
   /** The compiled routes, in order (the OpenAPI schema view describes them). */
   readonly routes: readonly CompiledRoute[];
 }

@@ -10,19 +10,22 @@
 import { serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import { Migrator, sql } from 'kysely';
 import { resolveSettings, type Settings, type SettingsInput } from './settings.ts';
-import { openDatabase, type Database } from './db/database.ts';
+import { openDatabase, redactUrl, type Database } from './db/database.ts';
 import { Accounts } from './auth/accounts.ts';
 import { coreMigrations } from './auth/migrations.ts';
 import { MemoryThrottleStore } from './throttling/memory-store.ts';
 import type { ThrottleStore } from './throttling/store.ts';
 import { Request, type IncomingRequest } from './request.ts';
 import { Response, RawResponse } from './response.ts';
-import { APIException, ImproperlyConfigured, NotFound } from './exceptions.ts';
+import { APIException, ImproperlyConfigured, NotFound, ServiceUnavailable } from './exceptions.ts';
+import { openRedis, redisReady, type Redis } from './db/redis.ts';
+import { RedisThrottleStore } from './throttling/redis-store.ts';
+import { outageOf } from './outages.ts';
 import { actionFor, type APIView, type CompiledView } from './views/api-view.ts';
 import { compileView } from './views/compile.ts';
 import type { Route } from './routers.ts';
 import type { AppContext } from './app-context.ts';
-import { silentLogger, type Logger } from './logging.ts';
+import { silentLogger, warnAtMostEvery, type Logger } from './logging.ts';
 import { explain } from './trace.ts';
 import type { Model } from './models/index.ts';
 import type { User } from './auth/user.ts';
@@ -62,6 +65,7 @@ export interface CompiledRoute {
 }
 
 const json = new JSONRenderer();
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
 const JSON_MEDIA = parseMediaType('application/json');
 /** What Node refuses in a header value (it would throw ERR_INVALID_CHAR while sending). */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -76,12 +80,19 @@ export class Gatehouse implements AppContext {
   readonly models: readonly Model[];
   readonly routes: readonly CompiledRoute[];
 
+  /** The Redis connection when `redisUrl` is set: throttles count there, and sessions may live there. */
+  readonly redis: Redis | null;
+  readonly logOutage = warnAtMostEvery(OUTAGE_LOG_INTERVAL_MS, () => this.logger);
+
   constructor(options: AppOptions) {
     this.settings = resolveSettings(options.settings);
-    this.db = options.database ?? openDatabase(this.settings.databaseUrl);
-    this.accounts = new Accounts(this.db, this.settings);
-    this.throttleStore = options.throttleStore ?? new MemoryThrottleStore();
     this.logger = options.logger ?? silentLogger;
+    this.db = options.database ?? openDatabase(this.settings.databaseUrl);
+    const redisUrl = this.settings.redisUrl;
+    this.redis = redisUrl === null ? null : openRedis(redisUrl, (err) => this.logOutage({ err, redis: redactUrl(redisUrl) }, 'Redis connection error'));
+    this.accounts = new Accounts(this.db, this.settings, this.redis);
+    this.throttleStore =
+      options.throttleStore ?? (this.redis === null ? new MemoryThrottleStore() : new RedisThrottleStore(this.redis, this.settings.redisKeyPrefix));
     this.models = options.models ?? [];
     const seen = new Map<string, string>();
     this.routes = options.routes.map((route) => {
@@ -122,6 +133,7 @@ export class Gatehouse implements AppContext {
   }
 
   async close(): Promise<void> {
+    this.redis?.disconnect();
     await this.db.close();
   }
 
@@ -159,6 +171,11 @@ export class Gatehouse implements AppContext {
       const response = new Response(error.body(), error.status, { ...error.headers });
       response.exception = true;
       return response;
+    }
+    const backend = outageOf(error);
+    if (backend !== null) {
+      this.logOutage({ err: error, backend, method: request.method, path: request.path }, `${backend} unavailable`);
+      return this.#errorResponse(new ServiceUnavailable(), request);
     }
     this.logger.error({ err: error, method: request.method, path: request.path }, 'unhandled error');
     const response = new Response({ detail: 'A server error occurred.' }, 500);
@@ -290,8 +307,18 @@ function applyTestOptions(request: Request, options: HandleOptions): void {
   }
 }
 
+/**
+ * Builds an app. With Redis configured it waits (up to two seconds) for the connection: requests then
+ * find it ready. An unreachable Redis is logged, not fatal: throttles follow their failure policy and
+ * the client keeps reconnecting, so a process restarted during an outage still serves.
+ */
 export async function createApp(options: AppOptions): Promise<Gatehouse> {
-  return new Gatehouse(options);
+  const app = new Gatehouse(options);
+  if (app.redis !== null) {
+    const error = await redisReady(app.redis);
+    if (error !== null) app.logger.warn({ err: error, redis: redactUrl(app.settings.redisUrl!) }, 'Redis is not reachable yet; retrying in the background');
+  }
+  return app;
 }
 
 async function currentSchema(db: Database): Promise<string> {

@@ -133,9 +133,10 @@ export class ServiceUnavailable extends APIException {
   static override defaultDetail = 'Service temporarily unavailable, try again later.';
   static override defaultCode = 'service_unavailable';
 
-  constructor(detail?: string, headers?: Record<string, string>) {
+  /** `retryAfter`: seconds the client should wait, sent as Retry-After. */
+  constructor(detail?: string, retryAfter = 5) {
     super(detail);
-    this.headers = headers;
+    this.headers = { 'retry-after': String(retryAfter) };
   }
 }
 

@@ -35,7 +35,9 @@ export {
   ScopedRateThrottle,
   SimpleRateThrottle,
   UserRateThrottle,
+  LoginRateThrottle,
   MemoryThrottleStore,
+  RedisThrottleStore,
   type ThrottleStore,
 } from './throttling/index.ts';
 
@@ -55,7 +57,7 @@ export { User, AnonymousUser } from './auth/user.ts';
 export { Token } from './auth/accounts.ts';
 export { UserModel } from './auth/models.ts';
 export { authUrls, LoginView, LogoutView } from './auth/views.ts';
-export { ObtainAuthToken, obtainAuthToken } from './auth/token-view.ts';
+export { ObtainAuthToken, obtainAuthToken, RevokeAuthToken } from './auth/token-view.ts';
 export { getToken } from './csrf-token.ts';
 
 export * from './models/index.ts';

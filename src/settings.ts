@@ -28,6 +28,21 @@ export interface Settings {
   allowedHosts: readonly string[];
   /** `sqlite:PATH` (default `sqlite:gatehouse.sqlite3`), `sqlite::memory:`, or `postgres://user:password@host:port/name`. */
   databaseUrl: string;
+  /**
+   * `redis://[user:password@]host:port[/db]`, or null (the default) for none. With it, throttles count
+   * in Redis (exact across processes and hosts) and sessions may live there (`sessionStore`).
+   */
+  redisUrl: string | null;
+  /** Prefixes every Redis key, so several apps (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
+  /** Where sessions live: `'database'` (the default, Django's) or `'redis'` (needs `redisUrl`). */
+  sessionStore: 'database' | 'redis';
+  /**
+   * What a throttle does when its store (Redis) cannot answer: `'open'` (the default) admits the
+   * request and logs, `'closed'` refuses it with 503. Views that check credentials (login, obtain
+   * token) always fail closed, so an outage never lifts their limit.
+   */
+  throttleFailurePolicy: 'open' | 'closed';
 
   defaultAuthenticationClasses: readonly AuthenticationPolicy[];
   defaultPermissionClasses: readonly PermissionPolicy[];
@@ -76,6 +91,10 @@ export function defaultSettings(): Settings {
     debug: false,
     allowedHosts: ['*'],
     databaseUrl: DEFAULT_DATABASE_URL,
+    redisUrl: null,
+    redisKeyPrefix: 'gatehouse:',
+    sessionStore: 'database',
+    throttleFailurePolicy: 'open',
     defaultAuthenticationClasses: [SessionAuthentication, BasicAuthentication],
     defaultPermissionClasses: [AllowAny],
     defaultThrottleClasses: [],
@@ -130,6 +149,18 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
         `"csrfTrustedOrigins" entries must start with a scheme (usually http:// or https://) but found "${origin}".`,
       );
     }
+  }
+  if (settings.redisUrl !== null && !/^rediss?:\/\//.test(settings.redisUrl)) {
+    throw new ImproperlyConfigured(`"redisUrl" must start with redis:// or rediss:// (e.g. redis://127.0.0.1:6379), or be null.`);
+  }
+  if (settings.sessionStore !== 'database' && settings.sessionStore !== 'redis') {
+    throw new ImproperlyConfigured(`"sessionStore" must be 'database' or 'redis', got ${JSON.stringify(settings.sessionStore)}.`);
+  }
+  if (settings.sessionStore === 'redis' && settings.redisUrl === null) {
+    throw new ImproperlyConfigured(`sessionStore: 'redis' needs the "redisUrl" setting (e.g. redisUrl: process.env.REDIS_URL).`);
+  }
+  if (settings.throttleFailurePolicy !== 'open' && settings.throttleFailurePolicy !== 'closed') {
+    throw new ImproperlyConfigured(`"throttleFailurePolicy" must be 'open' or 'closed', got ${JSON.stringify(settings.throttleFailurePolicy)}.`);
   }
   if (!(settings.bodyLimit > 0)) throw new ImproperlyConfigured('"bodyLimit" must be a positive number of bytes.');
   if (settings.pageSize !== null && !(Number.isInteger(settings.pageSize) && settings.pageSize > 0)) {

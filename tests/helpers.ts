@@ -13,6 +13,8 @@ import type { Gatehouse, SettingsInput } from '../src/index.ts';
 import { makePassword } from '../src/auth/hashers.ts';
 import { createDemoApp } from '../examples/demo/app.ts';
 import { loadFixture, type Fixture } from '../examples/demo/fixture.ts';
+import { Redis } from 'ioredis';
+import { deleteRedisKeys, freshPostgresSchema } from '../src/testing/index.ts';
 
 export const SEED = JSON.parse(readFileSync(new URL('../examples/demo/seed.json', import.meta.url), 'utf8')) as Fixture;
 
@@ -39,6 +41,15 @@ export const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres
 
 export const TEST_DATABASE = process.env.GATEHOUSE_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
+/**
+ * With GATEHOUSE_TEST_REDIS=redis://..., every demo app counts its throttles in Redis, under a key
+ * prefix of its own. Sessions stay in the database there, because several tests inspect the session
+ * table; the Redis session store has its own tests (redis.test.ts, multiprocess.test.ts).
+ */
+export const TEST_REDIS_URL = process.env.GATEHOUSE_TEST_REDIS || null;
+
+export const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL ?? TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** Why PostgreSQL cannot be used, or null when it answers. */
 export async function postgresUnavailable(url: string = POSTGRES_URL): Promise<string | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
@@ -55,42 +66,48 @@ export async function postgresUnavailable(url: string = POSTGRES_URL): Promise<s
 
 let schemas = 0;
 
-/**
- * A database URL for a new, empty schema, and a function that drops it. The schema is the connection's
- * search_path, so the framework's unqualified table names land in it.
- */
-export async function freshPostgresSchema(url: string = POSTGRES_URL): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `gh_test_${process.pid}_${++schemas}_${randomBytes(3).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA "${schema}"`);
-  const separator = url.includes('?') ? '&' : '?';
-  return {
-    url: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    drop: () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
-  };
+/** A new, empty schema on the test server (named by process id and a counter), and a function that drops it. */
+export function freshTestSchema(url: string = POSTGRES_URL): Promise<{ url: string; drop: () => Promise<void> }> {
+  return freshPostgresSchema(url, `gh_test_${process.pid}_${++schemas}_${randomBytes(3).toString('hex')}`);
 }
 
 /** The demo app (migrated, seeded) with these settings over a fresh database (see above). */
 export async function demoApp(settings: SettingsInput = {}, database: 'sqlite' | 'postgres' = TEST_DATABASE): Promise<Gatehouse> {
+  const cleanups: (() => Promise<void>)[] = [];
   if (database === 'postgres' && settings.databaseUrl === undefined) {
-    const { url, drop } = await freshPostgresSchema();
-    const app = await seeded({ ...settings, databaseUrl: url });
+    const { url, drop } = await freshTestSchema();
+    settings = { ...settings, databaseUrl: url };
+    cleanups.push(drop);
+  }
+  if (TEST_REDIS_URL !== null && settings.redisUrl === undefined) {
+    const prefix = `gh_test_${process.pid}_${++schemas}_${randomBytes(3).toString('hex')}:`;
+    settings = { ...settings, redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix };
+    cleanups.push(() => deleteRedisKeys(TEST_REDIS_URL, prefix));
+  }
+  const app = await seeded(settings);
+  if (cleanups.length > 0) {
     const close = app.close.bind(app);
     app.close = async () => {
       await close();
-      await drop();
+      for (const cleanup of cleanups) await cleanup();
     };
-    return app;
   }
-  return seeded(settings);
+  return app;
+}
+
+/** Why Redis cannot be used, or null when it answers PING. */
+export async function redisUnavailable(url: string = REDIS_URL): Promise<string | null> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return null;
+  } catch (error) {
+    return `Redis at ${url} is unreachable: ${(error as Error).message}`;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function seeded(settings: SettingsInput): Promise<Gatehouse> {

@@ -10,6 +10,7 @@ import {
   include,
   IsAuthenticatedOrReadOnly,
   obtainAuthToken,
+  RevokeAuthToken,
   path,
   schemaUrls,
   SessionAuthentication,
@@ -31,6 +32,7 @@ export function demoRoutes() {
     path('/composed/', ComposedView),
     path('/scoped/', ScopedView),
     path('/api-token-auth/', obtainAuthToken),
+    path('/api-token-revoke/', RevokeAuthToken),
     ...include('/api-auth/', authUrls),
     // The OpenAPI document at /schema/ (public) and Swagger UI at /docs/.
     ...schemaUrls({ title: 'Gatehouse demo API', version: '0.1.0', description: 'The demo resources (Life, Survey) and example views.' }),
@@ -60,6 +62,9 @@ export function demoSettings(): SettingsInput {
     debug: process.env.GATEHOUSE_DEBUG !== '0',
     secretKey: process.env.GATEHOUSE_SECRET_KEY ?? 'demo-only-secret-key-change-me',
     databaseUrl: process.env.DATABASE_URL ?? 'sqlite:demo.sqlite3',
+    // With Redis, throttles count across every process; SESSION_STORE=redis keeps sessions there too.
+    redisUrl: process.env.REDIS_URL ?? null,
+    sessionStore: process.env.SESSION_STORE === 'redis' ? 'redis' : 'database',
     defaultAuthenticationClasses: [SessionAuthentication, TokenAuthentication, BasicAuthentication],
     defaultPermissionClasses: [IsAuthenticatedOrReadOnly],
   };

@@ -1,10 +1,15 @@
 /**
- * Serves the demo configured by a conformance profile over a fresh in-memory database loaded from the
- * shared fixture: `npm run conformance:serve -- PROFILE PORT`. Stops on SIGTERM.
+ * Serves the demo configured by a conformance profile over a fresh database loaded from the shared
+ * fixture: `npm run conformance:serve -- PROFILE PORT`. Stops on SIGTERM.
+ *
+ * The database is in memory (SQLite), or with DATABASE_URL=postgres://... a new schema there, dropped
+ * on exit. With REDIS_URL, throttles count in Redis and sessions live there, under a key prefix of
+ * this run's own.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { deleteRedisKeys, freshPostgresSchema } from '../../src/testing/index.ts';
 import {
   AllowAny,
   AnonRateThrottle,
@@ -64,9 +69,14 @@ const fixture = JSON.parse(readFileSync(resolve(shared, 'conformance/fixture.jso
 const profile = pick(profiles, profileName, 'profile');
 const rates = profile.throttle_rates ?? {};
 
+const runId = `conformance_${process.pid}_${randomBytes(4).toString('hex')}`;
+const postgres = process.env.DATABASE_URL?.startsWith('postgres') ? await freshPostgresSchema(process.env.DATABASE_URL, runId) : null;
+const redisUrl = process.env.REDIS_URL ?? null;
+
 const settings: SettingsInput = {
   secretKey: randomBytes(32).toString('hex'),
-  databaseUrl: 'sqlite::memory:',
+  databaseUrl: postgres?.url ?? 'sqlite::memory:',
+  ...(redisUrl ? { redisUrl, redisKeyPrefix: `${runId}:`, sessionStore: 'redis' as const } : {}),
   defaultAuthenticationClasses: profile.authentication.map((a) => pick(AUTHENTICATION, a, 'authentication')),
   defaultPermissionClasses: profile.permissions.map((p) => pick(PERMISSIONS, p, 'permission')),
   defaultThrottleClasses: [
@@ -82,3 +92,6 @@ await app.migrate();
 await loadFixture(app, fixture);
 const { closed } = await serve(app, { port: Number(portArg) });
 await closed;
+await postgres?.drop();
+if (redisUrl) await deleteRedisKeys(redisUrl, `${runId}:`);
+

@@ -9,7 +9,10 @@ import type { Database } from '../db/database.ts';
 import { prepare, type Prepared } from '../db/prepared.ts';
 import type { Settings } from '../settings.ts';
 import type { Request } from '../request.ts';
-import { ParseError, ValidationError } from '../exceptions.ts';
+import { ImproperlyConfigured, ParseError, ValidationError } from '../exceptions.ts';
+import type { Redis } from '../db/redis.ts';
+import { DatabaseSessionStore, type SessionStore } from './session-store.ts';
+import { RedisSessionStore } from './redis-session-store.ts';
 import { checkPassword, makePassword, makeUnusablePassword, runDummyHasher } from './hashers.ts';
 import { User, type UserRow } from './user.ts';
 import { AUTH_USER_HASH, AUTH_USER_ID, Session, isValidSessionKey, newSessionKey } from './sessions.ts';
@@ -49,19 +52,20 @@ export const MAX_PASSWORD_LENGTH = 4096;
 
 const USER_COLUMNS = ['u.id', 'u.username', 'u.password', 'u.email', 'u.is_active', 'u.is_staff', 'u.is_superuser'] as const;
 
-type SessionRow = UserRow & { session_data: string; expire_date: number | string; user_found: number | null };
-
 export class Accounts {
   readonly db: Database;
   readonly #settings: Settings;
   readonly #sealer: TokenSealer;
   readonly #hashKey: Buffer;
   readonly #userByToken: Prepared<[string], UserRow>;
-  readonly #sessionByKey: Prepared<[string, number], SessionRow>;
+  readonly #userById: Prepared<[number], UserRow>;
   readonly #userByName: Prepared<[string], UserRow>;
   readonly #permissionsOf: Prepared<[number, number], { codename: string }>;
 
-  constructor(db: Database, settings: Settings) {
+  /** Where sessions live: the database, or Redis with `sessionStore: 'redis'`. */
+  readonly sessions: SessionStore;
+
+  constructor(db: Database, settings: Settings, redis: Redis | null = null) {
     this.db = db;
     this.#settings = settings;
     this.#sealer = new TokenSealer(settings.secretKey);
@@ -71,15 +75,13 @@ export class Accounts {
       db,
       k.selectFrom('authtoken_token as t').innerJoin('auth_user as u', 'u.id', 't.user_id').select(USER_COLUMNS).where('t.digest', '=', ''),
     );
-    this.#sessionByKey = prepare(
-      db,
-      k
-        .selectFrom('django_session as s')
-        .leftJoin('auth_user as u', 'u.id', 's.user_id')
-        .select([...USER_COLUMNS, 's.session_data', 's.expire_date', 'u.id as user_found'])
-        .where('s.session_key', '=', '')
-        .where('s.expire_date', '>', 0),
-    );
+    this.#userById = prepare(db, k.selectFrom('auth_user as u').select(USER_COLUMNS).where('u.id', '=', 0));
+    if (settings.sessionStore === 'redis') {
+      if (redis === null) throw new ImproperlyConfigured(`sessionStore: 'redis' needs the "redisUrl" setting.`);
+      this.sessions = new RedisSessionStore(redis, settings.redisKeyPrefix, async (id) => (await this.#userById(id))[0]);
+    } else {
+      this.sessions = new DatabaseSessionStore(db, USER_COLUMNS);
+    }
     this.#userByName = prepare(db, k.selectFrom('auth_user as u').select(USER_COLUMNS).where('u.username', '=', ''));
     this.#permissionsOf = prepare(
       db,
@@ -175,8 +177,8 @@ export class Accounts {
   }
 
   async getUser(id: number): Promise<User | null> {
-    const row = await this.db.kysely.selectFrom('auth_user as u').select(USER_COLUMNS).where('u.id', '=', id).executeTakeFirst();
-    return row === undefined ? null : this.#user(row as UserRow);
+    const [row] = await this.#userById(id);
+    return row === undefined ? null : this.#user(row);
   }
 
   /** Creates the add/change/delete/view permissions of a model, as Django's post-migrate signal does. */
@@ -262,6 +264,11 @@ export class Accounts {
     return key;
   }
 
+  /** Deletes the user's token: requests bearing it are refused from now on, in every process. */
+  async revokeToken(userId: number): Promise<void> {
+    await this.db.kysely.deleteFrom('authtoken_token').where('user_id', '=', userId).execute();
+  }
+
   // ---------------------------------------------------------------- sessions
 
   /**
@@ -276,20 +283,13 @@ export class Accounts {
       request.session = new Session(null);
       return { session: request.session, user: null };
     }
-    const [row] = await this.#sessionByKey(key, Date.now());
-    let data: Record<string, unknown> = {};
-    if (row !== undefined) {
-      try {
-        data = JSON.parse(row.session_data) as Record<string, unknown>;
-      } catch {
-        data = {};
-      }
-    }
-    const session = new Session(row === undefined ? null : key, data);
+    const stored = await this.sessions.load(key);
+    const session = new Session(stored === null ? null : key, stored?.data);
     // A cookie naming no live session: the client's cookie is stale and gets deleted on the way out.
-    if (row === undefined) session.flushed = true;
+    if (stored === null) session.flushed = true;
     request.session = session;
-    if (row === undefined || row.user_found === null || !row.is_active) return { session, user: null };
+    const row = stored?.user;
+    if (!row || !row.is_active || row.id !== session.userId) return { session, user: null };
     if (!this.#hashMatches(session.get(AUTH_USER_HASH), row.password)) {
       await this.flush(session);
       return { session, user: null };
@@ -329,7 +329,7 @@ export class Accounts {
   }
 
   async deleteSession(key: string): Promise<void> {
-    await this.db.kysely.deleteFrom('django_session').where('session_key', '=', key).execute();
+    await this.sessions.delete(key);
   }
 
   /** Django's `logout()`: the session is deleted server-side, so its cookie is worthless from now on. */
@@ -354,14 +354,13 @@ export class Accounts {
    */
   async saveSession(session: Session): Promise<void> {
     if (session.key === null) session.key = newSessionKey();
-    const expireDate = Date.now() + this.#settings.sessionCookieAge * 1000;
-    const values = { session_data: JSON.stringify(session.data), expire_date: expireDate, user_id: session.userId };
+    const expiresAt = Date.now() + this.#settings.sessionCookieAge * 1000;
     if (!session.stored) {
-      await this.db.kysely.insertInto('django_session').values({ session_key: session.key, ...values }).execute();
+      await this.sessions.create(session.key, session.data, session.userId, expiresAt);
       session.stored = true;
     } else {
-      const result = await this.db.kysely.updateTable('django_session').set(values).where('session_key', '=', session.key).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) {
+      const updated = await this.sessions.update(session.key, session.data, session.userId, expiresAt);
+      if (!updated) {
         session.key = null;
         session.flushed = true;
         throw new ParseError('The session was deleted before the request completed. Log in again.');
@@ -372,8 +371,7 @@ export class Accounts {
 
   /** Removes expired sessions (Django's `clearsessions`). */
   async clearExpiredSessions(): Promise<number> {
-    const result = await this.db.kysely.deleteFrom('django_session').where('expire_date', '<=', Date.now()).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.sessions.clearExpired();
   }
 
   #sessionHash(passwordHash: string): string {

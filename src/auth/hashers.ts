@@ -152,7 +152,7 @@ const waiting: (() => void)[] = [];
 async function limited<T>(task: () => Promise<T>): Promise<T> {
   if (running < MAX_RUNNING) running++;
   else if (waiting.length >= MAX_WAITING) {
-    throw new ServiceUnavailable('Too many password checks in progress; retry shortly.', { 'retry-after': '1' });
+    throw new ServiceUnavailable('Too many password checks in progress; retry shortly.', 1);
   } else await new Promise<void>((resolve) => waiting.push(resolve));
   try {
     return await task();

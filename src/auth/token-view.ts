@@ -13,6 +13,8 @@ import { Serializer, type Attrs } from '../serializers/serializer.ts';
 import { FormParser, JSONParser, MultiPartParser } from '../parsers.ts';
 import { JSONRenderer } from '../renderers.ts';
 import type { User } from './user.ts';
+import { LoginRateThrottle } from '../throttling/throttles.ts';
+import { IsAuthenticated } from '../permissions.ts';
 
 export class AuthTokenSerializer extends Serializer {
   static override declaredFields = {
@@ -33,7 +35,8 @@ export class AuthTokenSerializer extends Serializer {
 
 export class ObtainAuthToken extends APIView {
   static override permissionClasses = [];
-  static override throttleClasses = [];
+  static override throttleClasses = [LoginRateThrottle];
+  static override throttleFailurePolicy = 'closed' as const;
   static override parserClasses = [new FormParser(), new MultiPartParser(), new JSONParser()];
   static override rendererClasses = [new JSONRenderer()];
 
@@ -53,3 +56,17 @@ export class ObtainAuthToken extends APIView {
 }
 
 export const obtainAuthToken = ObtainAuthToken;
+
+/**
+ * POST with the token (or any authentication) to delete the user's token: every process refuses it
+ * from the next request on. A new one comes from the obtain-token view. Not in DRF (knox's logout).
+ */
+export class RevokeAuthToken extends APIView {
+  static override permissionClasses = [IsAuthenticated];
+  static override rendererClasses = [new JSONRenderer()];
+
+  async post(request: Request): Promise<Response> {
+    await request.app.accounts.revokeToken(request.user.pk as number);
+    return new Response(null, 204);
+  }
+}

@@ -12,6 +12,8 @@ import { getToken } from '../csrf-token.ts';
 import { renderTemplate } from '../browsable/templates.ts';
 import { iriToUri } from '../util/iri.ts';
 import { path, type Route } from '../routers.ts';
+import { LoginRateThrottle } from '../throttling/throttles.ts';
+import type { ThrottlePolicy } from '../throttling/policy.ts';
 
 // Pages carry a CSRF token: no shared cache may keep them.
 const HTML = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
@@ -42,7 +44,7 @@ function formFields(request: Request): Record<string, unknown> {
 abstract class FormView extends APIView {
   static override authenticationClasses = [];
   static override permissionClasses = [];
-  static override throttleClasses = [];
+  static override throttleClasses: readonly ThrottlePolicy[] = [];
 
   /** Form views answer HTML whatever the Accept header says, so no negotiation and no API pipeline. */
   override async dispatch(request: Request): Promise<RawResponse> {
@@ -59,15 +61,19 @@ abstract class FormView extends APIView {
           return new RawResponse(403, HTML, renderTemplate('csrf-failure', { reason }));
         }
       }
+      if (request.method === 'POST') await this.checkThrottles(request);
       return (await handler.call(this, request)) as RawResponse;
     } catch (error) {
       if (!(error instanceof APIException)) throw error;
-      return new RawResponse(error.status, { 'content-type': 'application/json' }, JSON.stringify(error.body()));
+      return new RawResponse(error.status, { ...error.headers, 'content-type': 'application/json' }, JSON.stringify(error.body()));
     }
   }
 }
 
 export class LoginView extends FormView {
+  static override throttleClasses = [LoginRateThrottle];
+  static override throttleFailurePolicy = 'closed' as const;
+
   get(request: Request): RawResponse {
     return this.page(request, safeNext(request.queryParams.get('next'), ''), '', '');
   }

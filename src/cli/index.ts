@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { Gatehouse } from '../app.ts';
+import cluster from 'node:cluster';
 import { serve } from '../http/serve.ts';
+import { superviseWorkers } from '../http/cluster.ts';
 import { APIException, ImproperlyConfigured } from '../exceptions.ts';
 import { Prompter } from './prompt.ts';
 
@@ -21,13 +23,18 @@ Commands:
                                    comes from $GATEHOUSE_SUPERUSER_PASSWORD
   createtoken USERNAME [-r|--reset]
                                    print the user's API token (a new one with --reset)
-  serve [--host H] [--port P]      run the HTTP server (default 127.0.0.1:8000)
+  serve [--host H] [--port P] [--workers N]
+                                   run the HTTP server (default 127.0.0.1:8000), in N
+                                   processes sharing the port (default 1; use PostgreSQL
+                                   and Redis with more than one)
   clearsessions                    delete expired sessions (run it from cron)
 
 The app is the default export of --app FILE ($GATEHOUSE_APP, else ./app.ts):
 a Gatehouse app or a function returning one.`;
 
 export class CommandError extends Error {}
+
+const COMMANDS = new Set(['migrate', 'createsuperuser', 'createtoken', 'serve', 'clearsessions']);
 
 export async function main(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = {
   out: (s) => process.stdout.write(`${s}\n`),
@@ -51,43 +58,50 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         reset: { type: 'boolean', short: 'r' },
         host: { type: 'string' },
         port: { type: 'string' },
+        workers: { type: 'string' },
       },
     });
+    if (!COMMANDS.has(command)) throw new CommandError(`Unknown command "${command}".\n\n${USAGE}`);
+    const port = Number(values.port ?? process.env.PORT ?? 8000);
+    if (command === 'serve') {
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`Invalid port "${values.port}".`);
+      const workers = Number(values.workers ?? 1);
+      if (!Number.isInteger(workers) || workers < 1) throw new CommandError(`Invalid --workers "${values.workers}": a whole number, 1 or more.`);
+      // The primary only supervises; each worker runs this same command and serves the app itself.
+      if (workers > 1 && cluster.isPrimary) return await superviseServe(workers, io);
+    }
     const app = await loadApp(values.app);
-    switch (command) {
-      case 'migrate':
-        await app.migrate();
-        io.out('Migrations applied.');
-        await app.close();
-        return 0;
-      case 'createsuperuser':
-        await createSuperuser(app, { username: values.username, email: values.email, noinput: values.noinput || values['no-input'] }, io);
-        await app.close();
-        return 0;
-      case 'createtoken': {
-        const username = positionals[0];
-        if (!username) throw new CommandError('createtoken needs a username: gatehouse createtoken USERNAME [-r]');
-        const user = await app.accounts.getUserByUsername(username);
-        if (user === null) throw new CommandError(`Cannot create the Token: user ${username} does not exist`);
-        const key = values.reset ? await app.accounts.setToken(user.id) : (await app.accounts.getOrCreateToken(user.id)).key;
-        io.out(`Generated token ${key} for user ${username}`);
-        await app.close();
-        return 0;
+    if (command === 'serve') {
+      const serving = await serve(app, { host: values.host ?? '127.0.0.1', port, logger: { level: app.settings.debug ? 'info' : 'warn' } });
+      if (cluster.isPrimary) io.out(`Gatehouse serving on ${serving.address}/`);
+      await serving.closed;
+      return 0;
+    }
+    // Closed whatever happens: an open Redis connection or PostgreSQL pool would keep a failed command alive.
+    try {
+      switch (command) {
+        case 'migrate':
+          await app.migrate();
+          io.out('Migrations applied.');
+          return 0;
+        case 'createsuperuser':
+          await createSuperuser(app, { username: values.username, email: values.email, noinput: values.noinput || values['no-input'] }, io);
+          return 0;
+        case 'createtoken': {
+          const username = positionals[0];
+          if (!username) throw new CommandError('createtoken needs a username: gatehouse createtoken USERNAME [-r]');
+          const user = await app.accounts.getUserByUsername(username);
+          if (user === null) throw new CommandError(`Cannot create the Token: user ${username} does not exist`);
+          const key = values.reset ? await app.accounts.setToken(user.id) : (await app.accounts.getOrCreateToken(user.id)).key;
+          io.out(`Generated token ${key} for user ${username}`);
+          return 0;
+        }
+        default: // clearsessions
+          io.out(`Deleted ${await app.accounts.clearExpiredSessions()} expired sessions.`);
+          return 0;
       }
-      case 'clearsessions':
-        io.out(`Deleted ${await app.accounts.clearExpiredSessions()} expired sessions.`);
-        await app.close();
-        return 0;
-      case 'serve': {
-        const port = Number(values.port ?? process.env.PORT ?? 8000);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`Invalid port "${values.port}".`);
-        const serving = await serve(app, { host: values.host ?? '127.0.0.1', port, logger: { level: app.settings.debug ? 'info' : 'warn' } });
-        io.out(`Gatehouse serving on ${serving.address}/`);
-        await serving.closed;
-        return 0;
-      }
-      default:
-        throw new CommandError(`Unknown command "${command}".\n\n${USAGE}`);
+    } finally {
+      await app.close();
     }
   } catch (error) {
     if (error instanceof CommandError || error instanceof ImproperlyConfigured) {
@@ -104,6 +118,16 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     }
     throw error;
   }
+}
+
+async function superviseServe(workers: number, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const supervision = superviseWorkers(workers, io.err);
+  try {
+    io.out(`Gatehouse serving on ${await supervision.listening}/ with ${workers} worker processes`);
+  } catch (error) {
+    io.err(`CommandError: ${(error as Error).message}`);
+  }
+  return supervision.stopped;
 }
 
 export async function loadApp(file: string | undefined): Promise<Gatehouse> {

@@ -150,3 +150,5 @@ function encode(data: unknown, format: RequestFormat): { body: string | Buffer; 
 }
 
 export type { Decision };
+
+export { freshPostgresSchema, deleteRedisKeys } from './isolation.ts';

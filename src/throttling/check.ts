@@ -1,9 +1,12 @@
 /**
  * DRF's `check_throttles`: every throttle is asked, in order, even after one has refused (those that
  * admit still record the request), and a refusal raises Throttled with the longest known wait.
+ * A throttle whose store fails (Redis down or slow) is answered by the view's `throttleStoreFailed`:
+ * its failure policy admits the request or refuses it with 503.
  */
-import { Throttled } from '../exceptions.ts';
+import { APIException, ImproperlyConfigured, Throttled } from '../exceptions.ts';
 import type { Decision } from '../trace.ts';
+import type { MaybePromise } from '../util/types.ts';
 import type { BaseThrottle, ThrottleDecision, ThrottleRequest, ThrottleView } from './throttles.ts';
 
 /** A request that may keep a decision trace (the framework's Request does). */
@@ -30,11 +33,30 @@ export function checkThrottles(
   const tally: Tally = { refused: false, wait: null };
   for (let i = 0; i < throttles.length; i++) {
     const throttle = throttles[i]!;
-    const answer = throttle.allowRequest(request, view);
+    let answer: MaybePromise<ThrottleDecision>;
+    try {
+      answer = throttle.allowRequest(request, view);
+    } catch (error) {
+      answer = storeFailed(throttle, error, view);
+    }
     if (answer instanceof Promise) return finishAsync(throttles, i, answer, request, view, tally);
     count(tally, throttle, answer, request);
   }
   conclude(tally);
+}
+
+function storeFailed(throttle: BaseThrottle, error: unknown, view: ThrottleView): ThrottleDecision {
+  // Configuration mistakes and deliberate HTTP errors are not outages.
+  if (error instanceof APIException || error instanceof ImproperlyConfigured || !view.throttleStoreFailed) throw error;
+  return view.throttleStoreFailed(throttle, error);
+}
+
+async function ask(throttle: BaseThrottle, request: TracedThrottleRequest, view: ThrottleView): Promise<ThrottleDecision> {
+  try {
+    return await throttle.allowRequest(request, view);
+  } catch (error) {
+    return storeFailed(throttle, error, view);
+  }
 }
 
 // Each throttle is awaited before the next is asked, as DRF runs them one after another: two
@@ -47,10 +69,11 @@ async function finishAsync(
   view: ThrottleView,
   tally: Tally,
 ): Promise<void> {
-  count(tally, throttles[index]!, await pending, request);
+  const first = throttles[index]!;
+  count(tally, first, await pending.catch((error: unknown) => storeFailed(first, error, view)), request);
   for (let i = index + 1; i < throttles.length; i++) {
     const throttle = throttles[i]!;
-    count(tally, throttle, await throttle.allowRequest(request, view), request);
+    count(tally, throttle, await ask(throttle, request, view), request);
   }
   conclude(tally);
 }

@@ -1,12 +1,14 @@
 export { parseRate, type Rate } from './rate.ts';
 export { slideWindow, throttleWait, type ThrottleStore, type ThrottleVerdict } from './store.ts';
 export { MemoryThrottleStore } from './memory-store.ts';
+export { RedisThrottleStore } from './redis-store.ts';
 export {
   BaseThrottle,
   SimpleRateThrottle,
   AnonRateThrottle,
   UserRateThrottle,
   ScopedRateThrottle,
+  LoginRateThrottle,
   type ThrottleRequest,
   type ThrottleView,
   type ThrottleDecision,

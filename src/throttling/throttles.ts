@@ -20,6 +20,11 @@ export interface ThrottleRequest {
 /** What a throttle reads from a view. */
 export interface ThrottleView {
   readonly throttleScope?: string | undefined;
+  /**
+   * Answers for a throttle whose store failed (admit, or throw to refuse). Without it the store's
+   * error propagates.
+   */
+  throttleStoreFailed?(throttle: BaseThrottle, error: unknown): ThrottleDecision;
 }
 
 export interface ThrottleDecision {
@@ -142,6 +147,25 @@ export class UserRateThrottle extends SimpleRateThrottle {
 
   getCacheKey(request: ThrottleRequest): string {
     return this.formatCacheKey(this.scope!, userIdent(this, request));
+  }
+}
+
+/**
+ * Limits attempts at credentials (the login form, the obtain-token view) per client address, whether
+ * or not the request is already authenticated (scope `login`). Off until `defaultThrottleRates.login`
+ * is set, e.g. '10/minute'. The views using it fail closed: a store outage refuses attempts with 503
+ * rather than lifting the limit.
+ */
+export class LoginRateThrottle extends SimpleRateThrottle {
+  static override scope = 'login';
+
+  /** A missing `login` rate means no limit: apps that set their own rates table need not name it. */
+  protected override getRate(): Rate | null {
+    return parseRate(this.rates.login ?? null);
+  }
+
+  getCacheKey(request: ThrottleRequest): string {
+    return this.formatCacheKey(this.scope!, this.getIdent(request));
   }
 }
 

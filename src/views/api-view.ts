@@ -20,6 +20,7 @@ import {
   MethodNotAllowed,
   NotAuthenticated,
   PermissionDenied,
+  ServiceUnavailable,
 } from '../exceptions.ts';
 import type { AuthenticationPolicy, BaseAuthentication } from '../authentication/base.ts';
 import type { BasePermission, PermissionPolicy } from '../permissions.ts';
@@ -29,12 +30,15 @@ import { ContentNegotiator, type Negotiated } from '../negotiation.ts';
 import { ANONYMOUS } from '../auth/user.ts';
 import type { QuerySet } from '../models/index.ts';
 import { checkThrottles, type BaseThrottle, type ThrottlePolicy } from '../throttling/policy.ts';
+import type { ThrottleDecision } from '../throttling/throttles.ts';
 import type { Metadata } from '../metadata.ts';
 
 export const HTTP_METHOD_NAMES = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'] as const;
 export type HttpMethodName = (typeof HTTP_METHOD_NAMES)[number];
 
 export type Handler = (request: Request) => unknown;
+
+const ADMITTED: ThrottleDecision = Object.freeze({ allowed: true, wait: null });
 
 /** The policies of one view, resolved at start-up: the per-request path only reads them. */
 export interface CompiledPolicies {
@@ -46,6 +50,8 @@ export interface CompiledPolicies {
    */
   readonly permissions: readonly (() => BasePermission)[];
   readonly throttles: readonly BaseThrottle[];
+  /** What the throttles do when their store fails: the view's `throttleFailurePolicy`, else the setting. */
+  readonly throttleFailurePolicy: 'open' | 'closed';
   readonly parsers: readonly Parser[];
   readonly renderers: readonly Renderer[];
   readonly negotiator: ContentNegotiator;
@@ -60,6 +66,7 @@ export interface ViewClass<V extends APIView = APIView> {
   permissionClasses?: readonly PermissionPolicy[];
   throttleClasses?: readonly ThrottlePolicy[];
   throttleScope?: string;
+  throttleFailurePolicy?: 'open' | 'closed';
   parserClasses?: readonly Parser[];
   rendererClasses?: readonly Renderer[];
   metadataClass?: Metadata | null;
@@ -93,6 +100,8 @@ export class APIView {
   static permissionClasses?: readonly PermissionPolicy[];
   static throttleClasses?: readonly ThrottlePolicy[];
   static throttleScope?: string;
+  /** Overrides the `throttleFailurePolicy` setting for this view (the credential views use 'closed'). */
+  static throttleFailurePolicy?: 'open' | 'closed';
   static parserClasses?: readonly Parser[];
   static rendererClasses?: readonly Renderer[];
   static metadataClass?: Metadata | null;
@@ -258,6 +267,14 @@ export class APIView {
     if (throttles.length === 0) return;
     const pending = checkThrottles(throttles, request, this);
     if (pending) await pending;
+  }
+
+  /** A throttle's store failed: the view's failure policy admits the request (and logs) or answers 503. */
+  throttleStoreFailed(throttle: BaseThrottle, error: unknown): ThrottleDecision {
+    const policy = this.policies.throttleFailurePolicy;
+    this.request.app.logOutage({ err: error, throttle: throttle.name, view: this.constructor.name, policy }, `throttle store unavailable; failing ${policy}`);
+    if (policy === 'closed') throw new ServiceUnavailable('The rate limiter is unavailable; try again shortly.');
+    return ADMITTED;
   }
 
   /** DRF's `get_authenticate_header`: only the first of the view's authentication classes decides. */

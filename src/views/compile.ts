@@ -94,6 +94,7 @@ export function compileView(
     authenticators,
     permissions: permissionFactories,
     throttles,
+    throttleFailurePolicy: viewClass.throttleFailurePolicy ?? settings.throttleFailurePolicy,
     parsers: viewClass.parserClasses ?? DEFAULT_PARSERS,
     renderers,
     negotiator,

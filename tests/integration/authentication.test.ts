@@ -583,7 +583,10 @@ describe('the obtain-token endpoint (/api-token-auth/, Basic first)', () => {
     await viaForm.close();
 
     const secrets = [...Object.values(TOKENS), daveToken, ...Object.values(PASSWORDS), 'test pass '];
-    const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(app.db.kysely);
+    const tables = await (app.db.dialect === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'table'`
+      : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`
+    ).execute(app.db.kysely);
     const names = tables.rows.map((r) => r.name);
     expect(names).toEqual(expect.arrayContaining(['authtoken_token', 'auth_user', 'django_session']));
     let sessions = 0;

@@ -30,6 +30,7 @@ import {
 import { APIClient, type TestResponse } from '../../src/testing/index.ts';
 import { SurveyViewSet } from '../../examples/demo/views.ts';
 import { demoApp, PASSWORDS, TOKENS } from '../helpers.ts';
+import { setCookies } from '../support/forms.ts';
 
 const HTML = { accept: 'text/html' };
 const XSS = '<script>alert(1)</script>';
@@ -43,11 +44,6 @@ function has(page: TestResponse, id: string): boolean {
 
 function present(page: TestResponse): string[] {
   return GATED.filter((id) => has(page, id));
-}
-
-function setCookies(response: TestResponse): string[] {
-  const header = response.headers['set-cookie'];
-  return header === undefined ? [] : Array.isArray(header) ? header : [header];
 }
 
 /** The text of the element with this id (up to its closing tag), or undefined. */

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gatehouse } from '../../src/index.ts';
 import { APIClient, type TestResponse } from '../../src/testing/index.ts';
 import { demoApp, PASSWORDS, TOKENS } from '../helpers.ts';
+import { cookieValue, formTokenOf, setCookie, setCookies } from '../support/forms.ts';
 
 // Django's masking (spec §6.2), written out here so the tests do not trust the code under test.
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -30,25 +31,6 @@ function expectCsrfFailure(response: TestResponse, body: unknown): void {
   expect(response.data).toEqual(body);
   expect(response.status).toBe(403);
   expect(response.headers['www-authenticate']).toBeUndefined();
-}
-
-function formTokenOf(html: string): string {
-  const match = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(html);
-  expect(match, 'the page has a csrfmiddlewaretoken input').not.toBeNull();
-  return match![1]!;
-}
-
-function setCookies(response: TestResponse): string[] {
-  const header = response.headers['set-cookie'];
-  return header === undefined ? [] : Array.isArray(header) ? header : [header];
-}
-
-function setCookie(response: TestResponse, name: string): string | undefined {
-  return setCookies(response).find((c) => c.startsWith(`${name}=`));
-}
-
-function cookieValue(header: string): string {
-  return decodeURIComponent(header.slice(header.indexOf('=') + 1).split(';')[0]!);
 }
 
 interface Browser {

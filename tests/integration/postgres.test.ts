@@ -7,6 +7,7 @@
  * unreachable PostgreSQL fails instead, since CI provides one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import {
   AllowAny,
   createApp,
@@ -25,7 +26,7 @@ import { makePassword } from '../../src/auth/hashers.ts';
 import { demoRoutes } from '../../examples/demo/app.ts';
 import { Life, Survey } from '../../examples/demo/models.ts';
 import { loadFixture } from '../../examples/demo/fixture.ts';
-import { freshPostgresSchema, postgresUnavailable, SEED, TOKENS } from '../helpers.ts';
+import { freshTestSchema, postgresUnavailable, SEED, TOKENS } from '../helpers.ts';
 
 const unavailable = await postgresUnavailable();
 const skip = unavailable !== null && !process.env.CI;
@@ -58,7 +59,7 @@ describe.skipIf(skip)(skip ? `PostgreSQL (skipped: ${unavailable})` : 'PostgreSQ
 
   beforeAll(async () => {
     if (unavailable !== null) throw new Error(`${unavailable}; CI must provide PostgreSQL.`);
-    const schema = await freshPostgresSchema();
+    const schema = await freshTestSchema();
     drop = schema.drop;
     app = await createApp({
       settings: {
@@ -175,6 +176,7 @@ describe.skipIf(skip)(skip ? `PostgreSQL (skipped: ${unavailable})` : 'PostgreSQ
       .selectFrom('information_schema.columns')
       .select(['column_name', 'data_type'])
       .where('table_name', '=', 'auth_user')
+      .where('table_schema', '=', sql<string>`current_schema()`)
       .where('column_name', 'in', ['is_staff', 'date_joined'])
       .orderBy('column_name')
       .execute();

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gatehouse } from '../../src/index.ts';
 import { APIClient, type TestResponse } from '../../src/testing/index.ts';
 import { demoApp, PASSWORDS } from '../helpers.ts';
+import { cookieValue, formLogin, formLogout, formTokenOf, setCookie, setCookies } from '../support/forms.ts';
 
 const LOGIN_ERROR = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
 const NOT_PROVIDED = { detail: 'Authentication credentials were not provided.' };
@@ -17,25 +18,6 @@ const NOT_PROVIDED = { detail: 'Authentication credentials were not provided.' }
 //   hashlib.pbkdf2_hmac('sha256', b'secret-pw-1', b'abcdefghijklmnopqrstuv', 260000, 32)).decode())"
 const DJANGO_HASH = 'pbkdf2_sha256$260000$abcdefghijklmnopqrstuv$Mv6ytWKVGVk/GAAQw4SqI9EM6YqQjz707h8NhohonK8=';
 
-function setCookies(response: TestResponse): string[] {
-  const header = response.headers['set-cookie'];
-  return header === undefined ? [] : Array.isArray(header) ? header : [header];
-}
-
-function setCookie(response: TestResponse, name: string): string | undefined {
-  return setCookies(response).find((c) => c.startsWith(`${name}=`));
-}
-
-function cookieValue(header: string): string {
-  return decodeURIComponent(header.slice(header.indexOf('=') + 1).split(';')[0]!).replace(/^"(.*)"$/, '$1');
-}
-
-function formTokenOf(html: string): string {
-  const match = /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(html);
-  expect(match, 'the page has a csrfmiddlewaretoken input').not.toBeNull();
-  return match![1]!;
-}
-
 function expectSessionDeleted(response: TestResponse): void {
   const header = setCookie(response, 'sessionid');
   expect(header, 'the sessionid cookie is deleted').toBeDefined();
@@ -43,21 +25,6 @@ function expectSessionDeleted(response: TestResponse): void {
   expect(header).toMatch(/;\s*Max-Age=0(;|$)/i);
   expect(header).toMatch(/;\s*Expires=Thu, 01 Jan 1970 00:00:00 GMT/i);
   expect(header).toMatch(/;\s*Path=\/(;|$)/i);
-}
-
-/** GETs the login page (which sets the csrftoken cookie) and POSTs the form with its token. */
-async function formLogin(client: APIClient, username: string, password: string, next?: string): Promise<TestResponse> {
-  const page = await client.get('/api-auth/login/', { headers: { accept: 'text/html' } });
-  expect(page.status).toBe(200);
-  const form: Record<string, string> = { username, password, csrfmiddlewaretoken: formTokenOf(page.text) };
-  if (next !== undefined) form.next = next;
-  return client.post('/api-auth/login/', form, { format: 'form' });
-}
-
-async function formLogout(client: APIClient, next?: string): Promise<TestResponse> {
-  const data: Record<string, string> = {};
-  if (next !== undefined) data.next = next;
-  return client.post('/api-auth/logout/', data, { format: 'form', headers: { 'x-csrftoken': client.cookies.get('csrftoken') ?? '' } });
 }
 
 /** GET /example/ (IsAuthenticated) with exactly this sessionid cookie, from a fresh cookie jar. */

@@ -325,6 +325,22 @@ describe('settings', () => {
     const error = await startupError({ settings: { pageSize: 0 } });
     expect(error.message).toContain('pageSize');
   });
+
+  it("sessionStore: 'redis' without redisUrl", async () => {
+    const error = await startupError({ settings: { sessionStore: 'redis' } });
+    expect(error.message).toContain('redisUrl');
+    expect(error.message).toContain('REDIS_URL');
+  });
+
+  it("redisUrl: '127.0.0.1:6379' (no scheme)", async () => {
+    const error = await startupError({ settings: { redisUrl: '127.0.0.1:6379' } });
+    expect(error.message).toContain('redis://');
+  });
+
+  it("sessionStore: 'cache' and throttleFailurePolicy: 'ignore' are not choices", async () => {
+    expect((await startupError({ settings: { sessionStore: 'cache' as 'redis' } })).message).toMatch(/'database' or 'redis'/);
+    expect((await startupError({ settings: { throttleFailurePolicy: 'ignore' as 'open' } })).message).toMatch(/'open' or 'closed'/);
+  });
 });
 
 describe('throttles', () => {
