@@ -29,7 +29,7 @@ import { silentLogger, warnAtMostEvery, type Logger } from './logging.ts';
 import { explain } from './trace.ts';
 import type { Model } from './models/index.ts';
 import type { User } from './auth/user.ts';
-import { JSONRenderer } from './renderers.ts';
+import { JSONRenderer, type Renderer } from './renderers.ts';
 import { parseMediaType } from './media-types.ts';
 import { ForcedAuthentication } from './authentication/forced.ts';
 import { iriToUri } from './util/iri.ts';
@@ -243,21 +243,23 @@ export class Gatehouse implements AppContext {
   #render(request: Request, response: Response, view: APIView | undefined, headers: Record<string, string | string[]>): Rendered | Promise<Rendered> {
     const negotiated = view?.negotiated;
     const renderer = negotiated?.renderer ?? view?.policies.renderers[0] ?? json;
-    const failed = (error: unknown): Rendered => {
-      this.logger.error({ err: error, path: request.path }, 'render failed');
-      return { status: 500, headers: { ...headers, 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
-    };
-    const done = (body: string): Rendered => {
-      if (body !== '') headers['content-type'] = renderer.contentType;
-      return { status: renderer.mediaType === 'text/html' && response.status === 204 ? 200 : response.status, headers, body };
-    };
     let body: string | Promise<string>;
     try {
       body = renderer.render(response.data, { request, response, view, accepted: negotiated?.accepted ?? JSON_MEDIA });
     } catch (error) {
-      return failed(error);
+      return this.#renderFailed(request, headers, error);
     }
-    return typeof body === 'string' ? done(body) : body.then(done, failed);
+    // Closures only for the asynchronous case (a template): the per-request path allocates none.
+    if (typeof body === 'string') return rendered(renderer, response, headers, body);
+    return body.then(
+      (text) => rendered(renderer, response, headers, text),
+      (error: unknown) => this.#renderFailed(request, headers, error),
+    );
+  }
+
+  #renderFailed(request: Request, headers: Record<string, string | string[]>, error: unknown): Rendered {
+    this.logger.error({ err: error, path: request.path }, 'render failed');
+    return { status: 500, headers: { ...headers, 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
   }
 
   async #cookies(request: Request, status: number): Promise<string[] | undefined> {
@@ -277,6 +279,11 @@ export class Gatehouse implements AppContext {
     }
     return cookies.length > 0 ? cookies : undefined;
   }
+}
+
+function rendered(renderer: Renderer, response: Response, headers: Record<string, string | string[]>, body: string): Rendered {
+  if (body !== '') headers['content-type'] = renderer.contentType;
+  return { status: renderer.mediaType === 'text/html' && response.status === 204 ? 200 : response.status, headers, body };
 }
 
 function cookie(name: string, value: string, maxAge: number, secure: boolean, sameSite: Settings['sessionCookieSameSite'], httpOnly: boolean): string {

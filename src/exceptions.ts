@@ -21,7 +21,12 @@ export class APIException extends Error {
   constructor(detail?: ErrorDetail, code?: string) {
     const ctor = new.target as typeof APIException;
     const resolved = detail ?? ctor.defaultDetail;
+    // An APIException is an answer to the client, not a bug: capturing its stack trace was a tenth of
+    // the CPU time of an anonymous 403 (bench/RESULTS.md), and nothing reads it.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(typeof resolved === 'string' ? resolved : JSON.stringify(resolved));
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = ctor.name;
     this.status = ctor.status;
     this.detail = resolved;

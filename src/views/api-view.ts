@@ -32,6 +32,7 @@ import type { QuerySet } from '../models/index.ts';
 import { checkThrottles, type BaseThrottle, type ThrottlePolicy } from '../throttling/policy.ts';
 import type { ThrottleDecision } from '../throttling/throttles.ts';
 import type { Metadata } from '../metadata.ts';
+import type { MaybePromise } from '../util/types.ts';
 
 export const HTTP_METHOD_NAMES = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'] as const;
 export type HttpMethodName = (typeof HTTP_METHOD_NAMES)[number];
@@ -189,9 +190,13 @@ export class APIView {
     try {
       this.negotiated = this.policies.negotiator.select(request.header('accept'), this.format ?? formatParam(request));
       request.parsers = this.policies.parsers;
-      await this.performAuthentication(request);
-      await this.checkPermissions(request);
-      await this.checkThrottles(request);
+      // Each check awaits only when it is asynchronous (a database lookup), not on every request.
+      const authenticating = this.performAuthentication(request);
+      if (authenticating) await authenticating;
+      const permitting = this.checkPermissions(request);
+      if (permitting) await permitting;
+      const throttling = this.checkThrottles(request);
+      if (throttling) await throttling;
       const handler = this.handlerFor(request.method);
       if (handler === undefined) throw new MethodNotAllowed(request.method);
       const result = await handler.call(this, request);
@@ -204,43 +209,60 @@ export class APIView {
 
   /**
    * Tries each authenticator in order: the first result wins; an exception stops the chain and leaves
-   * the request anonymous; no result at all leaves it anonymous.
+   * the request anonymous; no result at all leaves it anonymous. Synchronous until an authenticator
+   * answers with a promise: a request without credentials costs no microtask.
    */
-  async performAuthentication(request: Request): Promise<void> {
+  performAuthentication(request: Request): MaybePromise<void> {
     if (request.authenticators.length === 0) request.authenticators = this.getAuthenticators();
-    for (const authenticator of request.authenticators) {
+    const authenticators = request.authenticators;
+    for (let i = 0; i < authenticators.length; i++) {
+      const authenticator = authenticators[i]!;
       let result;
       try {
         result = authenticator.authenticate(request);
-        if (result instanceof Promise) result = await result;
       } catch (error) {
-        request.user = ANONYMOUS;
-        request.auth = null;
-        // CSRF records its own decision; a body error is not a verdict on the credentials.
-        if (error instanceof AuthenticationFailed) {
-          request.record({ step: 'authentication', by: authenticator.name, outcome: 'failed', detail: String(error.detail) });
-        }
-        throw error;
+        authenticationFailed(request, authenticator, error);
       }
-      if (result) {
-        request.successfulAuthenticator = authenticator;
-        request.user = result[0];
-        request.auth = result[1];
-        request.record({ step: 'authentication', by: authenticator.name, outcome: 'authenticated', detail: `as "${result[0].username}"` });
-        return;
-      }
-      request.record({ step: 'authentication', by: authenticator.name, outcome: 'no-credentials' });
+      if (result instanceof Promise) return this.#finishAuthentication(request, i, result);
+      if (authenticated(request, authenticator, result)) return;
     }
   }
 
-  /** Every permission's `hasPermission`; the first denial ends the request. */
-  async checkPermissions(request: Request): Promise<void> {
-    for (const permission of this.getPermissions()) {
-      let allowed = permission.hasPermission(request, this);
-      if (allowed instanceof Promise) allowed = await allowed;
-      request.record({ step: 'permission', by: permission.name, outcome: allowed ? 'granted' : 'denied' });
-      if (!allowed) this.permissionDenied(request, permission.message, permission.code);
+  async #finishAuthentication(request: Request, index: number, pending: Promise<AuthResult>): Promise<void> {
+    const authenticators = request.authenticators;
+    for (let i = index; i < authenticators.length; i++) {
+      const authenticator = authenticators[i]!;
+      let result;
+      try {
+        result = await (i === index ? pending : authenticator.authenticate(request));
+      } catch (error) {
+        authenticationFailed(request, authenticator, error);
+      }
+      if (authenticated(request, authenticator, result)) return;
     }
+  }
+
+  /** Every permission's `hasPermission`; the first denial ends the request. Synchronous unless a permission is not. */
+  checkPermissions(request: Request): MaybePromise<void> {
+    const permissions = this.getPermissions();
+    for (let i = 0; i < permissions.length; i++) {
+      const permission = permissions[i]!;
+      const allowed = permission.hasPermission(request, this);
+      if (allowed instanceof Promise) return this.#finishPermissions(request, permissions, i, allowed);
+      this.#permissionChecked(request, permission, allowed);
+    }
+  }
+
+  async #finishPermissions(request: Request, permissions: readonly BasePermission[], index: number, pending: Promise<boolean>): Promise<void> {
+    for (let i = index; i < permissions.length; i++) {
+      const permission = permissions[i]!;
+      this.#permissionChecked(request, permission, await (i === index ? pending : permission.hasPermission(request, this)));
+    }
+  }
+
+  #permissionChecked(request: Request, permission: BasePermission, allowed: boolean): void {
+    request.record({ step: 'permission', by: permission.name, outcome: allowed ? 'granted' : 'denied' });
+    if (!allowed) this.permissionDenied(request, permission.message, permission.code);
   }
 
   /** Every permission's `hasObjectPermission`, run by `getObject()` once the object is found. */
@@ -262,11 +284,10 @@ export class APIView {
     throw new PermissionDenied(message, code);
   }
 
-  async checkThrottles(request: Request): Promise<void> {
+  checkThrottles(request: Request): MaybePromise<void> {
     const throttles = this.getThrottles();
     if (throttles.length === 0) return;
-    const pending = checkThrottles(throttles, request, this);
-    if (pending) await pending;
+    return checkThrottles(throttles, request, this);
   }
 
   /** A throttle's store failed: the view's failure policy admits the request (and logs) or answers 503. */
@@ -315,4 +336,30 @@ function formatParam(request: Request): string | undefined {
   // Parsing the query string costs; most requests have none or no `format`.
   if (!request.url.includes('format=')) return undefined;
   return request.queryParams.get('format') ?? undefined;
+}
+
+type AuthResult = Awaited<ReturnType<BaseAuthentication['authenticate']>>;
+
+/** An authenticator raised: the request stays anonymous, a credentials failure is traced, and the error ends it. */
+function authenticationFailed(request: Request, authenticator: BaseAuthentication, error: unknown): never {
+  request.user = ANONYMOUS;
+  request.auth = null;
+  // CSRF records its own decision; a body error is not a verdict on the credentials.
+  if (error instanceof AuthenticationFailed) {
+    request.record({ step: 'authentication', by: authenticator.name, outcome: 'failed', detail: String(error.detail) });
+  }
+  throw error;
+}
+
+/** Records an authenticator's answer; true when it authenticated the request (the chain stops). */
+function authenticated(request: Request, authenticator: BaseAuthentication, result: AuthResult): boolean {
+  if (result) {
+    request.successfulAuthenticator = authenticator;
+    request.user = result[0];
+    request.auth = result[1];
+    request.record({ step: 'authentication', by: authenticator.name, outcome: 'authenticated', detail: `as "${result[0].username}"` });
+    return true;
+  }
+  request.record({ step: 'authentication', by: authenticator.name, outcome: 'no-credentials' });
+  return false;
 }
