@@ -34,6 +34,12 @@ export interface Database {
    * several awaits) that dominated the cost of the per-request lookups.
    */
   select<R>(query: CompiledQuery): Promise<R[]>;
+  /**
+   * Runs a compiled SELECT and returns each row as an array of its values in select-list order, which
+   * `keys` names. Querysets read rows this way: better-sqlite3 builds an array of many columns in half
+   * the time it builds the object, and the queryset builds its rows from the values anyway.
+   */
+  selectValues(query: CompiledQuery, keys: readonly string[]): Promise<unknown[][]>;
   /** The URL it was opened from, with any password removed (safe to log). */
   readonly url: string;
   close(): Promise<void>;
@@ -89,6 +95,8 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
       return statement;
     },
   };
+  // Statements in raw mode (rows as arrays) are separate objects: Kysely's must keep returning objects.
+  const valueStatements = new Map<string, BetterSqlite3.Statement>();
   const dialect = new TrackedSqliteDialect({ database });
   const kysely = new Kysely<AnyDB>({ dialect, ...kyselyLog(options) });
   const log = options.log;
@@ -98,7 +106,22 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
     log?.(query.sql);
     return database.prepare(query.sql).all(query.parameters) as R[];
   };
-  return { kysely, dialect: 'sqlite', url, select, close: () => kysely.destroy() };
+  const selectValues = async (query: CompiledQuery, keys: readonly string[]): Promise<unknown[][]> => {
+    if (dialect.driver.held > 0) return valuesOf((await kysely.executeQuery<Record<string, unknown>>(query)).rows, keys);
+    log?.(query.sql);
+    let statement = valueStatements.get(query.sql);
+    if (statement === undefined) {
+      if (valueStatements.size >= STATEMENT_CACHE_LIMIT) valueStatements.clear();
+      statement = raw.prepare(query.sql).raw(true);
+      valueStatements.set(query.sql, statement);
+    }
+    return statement.all(query.parameters) as unknown[][];
+  };
+  return { kysely, dialect: 'sqlite', url, select, selectValues, close: () => kysely.destroy() };
+}
+
+function valuesOf(rows: readonly Record<string, unknown>[], keys: readonly string[]): unknown[][] {
+  return rows.map((row) => keys.map((key) => row[key]));
 }
 
 /** Kysely's SQLite driver, counting who holds its one connection (see `Database.select`). */
@@ -173,7 +196,9 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   pool.on('connect', (client) => client.on('error', () => undefined));
   const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }), ...kyselyLog(options) });
   const select = async <R>(query: CompiledQuery): Promise<R[]> => (await kysely.executeQuery<R>(query)).rows;
-  return { kysely, dialect: 'postgres', url: redactUrl(url), select, close: () => kysely.destroy() };
+  const selectValues = async (query: CompiledQuery, keys: readonly string[]): Promise<unknown[][]> =>
+    valuesOf((await kysely.executeQuery<Record<string, unknown>>(query)).rows, keys);
+  return { kysely, dialect: 'postgres', url: redactUrl(url), select, selectValues, close: () => kysely.destroy() };
 }
 
 /** The URL with its password replaced by `***`, safe to log. */

@@ -15,6 +15,8 @@ export class RowCodec {
   /** Every column, `id` first, in declaration order. */
   readonly columns: readonly string[];
   readonly #decoders: readonly (readonly [column: string, convert: Convert])[];
+  /** Each column's decoder, by position in `columns`; undefined where the stored value is the value. */
+  readonly #decoderAt: readonly (Convert | undefined)[];
   readonly #encoders: ReadonlyMap<string, Convert>;
 
   constructor(shape: ModelShape, adapter: DialectAdapter) {
@@ -29,7 +31,21 @@ export class RowCodec {
       if (encode) encoders.set(field.column, encode);
     }
     this.#decoders = decoders;
+    this.#decoderAt = shape.fields.map((f) => adapter.decoder(f.kind));
     this.#encoders = encoders;
+  }
+
+  /** The row whose columns are `values[offset]`, `values[offset + 1]`, ... in the order of `columns`, decoded. */
+  fromValues<R>(values: readonly unknown[], offset: number): R {
+    const row: Record<string, unknown> = {};
+    const { columns } = this;
+    const decoders = this.#decoderAt;
+    for (let i = 0; i < columns.length; i++) {
+      const value = values[offset + i];
+      const decode = decoders[i];
+      row[columns[i]!] = decode === undefined ? value : decode(value);
+    }
+    return row as R;
   }
 
   /** Converts a fetched row in place and returns it. */

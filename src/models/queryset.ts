@@ -56,19 +56,49 @@ interface State<F extends FieldMap> {
 type Select = SelectQueryBuilder<AnyDB, string, AnyDB>;
 type Execution = 'all' | 'first' | 'count' | 'exists' | 'get';
 
-/** How a joined row is cut out of a fetched row: its columns arrive as `<relation>__<column>`. */
-interface Relation {
-  readonly name: string;
-  readonly codec: RowCodec;
-  readonly keys: readonly (readonly [column: string, key: string])[];
-  readonly idKey: string;
-}
-
 interface Compiled {
   readonly kysely: Kysely<AnyDB>;
   readonly queries: Partial<Record<Execution, CompiledQuery>>;
-  relations?: readonly Relation[];
 }
+
+/**
+ * Builds rows from the values a row query fetched: the model's columns first, then each related
+ * model's columns in `selectRelated` order (the select list `#build` writes). One per model, dialect
+ * and set of relations, shared by every queryset.
+ */
+class RowReader {
+  /** The select list's names, in order (`<relation>__<column>` for joined columns). */
+  readonly keys: readonly string[];
+  readonly #codec: RowCodec;
+  readonly #relations: readonly { readonly name: string; readonly codec: RowCodec; readonly offset: number }[];
+
+  constructor(codec: RowCodec, relations: readonly { readonly name: string; readonly codec: RowCodec }[]) {
+    this.#codec = codec;
+    const keys = [...codec.columns];
+    this.#relations = relations.map(({ name, codec: related }) => {
+      const offset = keys.length;
+      keys.push(...related.columns.map((c) => `${name}__${c}`));
+      return { name, codec: related, offset };
+    });
+    this.keys = keys;
+  }
+
+  read<R>(fetched: readonly (readonly unknown[])[]): R[] {
+    const rows: R[] = new Array(fetched.length);
+    for (let i = 0; i < fetched.length; i++) {
+      const values = fetched[i]!;
+      const row = this.#codec.fromValues<Record<string, unknown>>(values, 0);
+      // A related row's `id` comes first among its columns: null there means the key was null.
+      for (const relation of this.#relations) {
+        row[relation.name] = values[relation.offset] === null ? null : relation.codec.fromValues(values, relation.offset);
+      }
+      rows[i] = row as R;
+    }
+    return rows;
+  }
+}
+
+const readers = new WeakMap<RowCodec, Map<string, RowReader>>();
 
 /** Stands for the n-th filter value in compiled SQL; replaced by the value on each run. */
 class Slot {
@@ -134,19 +164,19 @@ export class QuerySet<F extends FieldMap = FieldMap> {
   }
 
   async all(db: Database): Promise<Row<F>[]> {
-    return this.#rows(db, await db.select(this.#compile(db, 'all')));
+    return this.#rows(db, 'all');
   }
 
   /** The first row in the queryset's order (by `id` when it has none), or undefined. */
   async first(db: Database): Promise<Row<F> | undefined> {
-    return this.#rows(db, await db.select(this.#compile(db, 'first')))[0];
+    return (await this.#rows(db, 'first'))[0];
   }
 
   /** The row with this primary key among the queryset's rows; undefined when absent or `pk` is not an integer. */
   async get(db: Database, pk: unknown): Promise<Row<F> | undefined> {
     const id = parsePk(pk);
     if (id === undefined) return undefined;
-    return this.#rows(db, await db.select(this.#compile(db, 'get', id)))[0];
+    return (await this.#rows(db, 'get', id))[0];
   }
 
   async count(db: Database): Promise<number> {
@@ -242,15 +272,6 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     };
     for (const where of this.#state.wheres) if ('condition' in where) collect(where.condition);
     return values;
-  }
-
-  #relations(db: Database): readonly Relation[] {
-    return (this.#cache(db).relations ??= this.#state.related.map((name) => {
-      const related = this.model.meta.field(name)!.related as Model;
-      const codec = codecFor(related.meta, db);
-      const keys = codec.columns.map((c) => [c, `${name}__${c}`] as const);
-      return { name, codec, keys, idKey: `${name}__id` };
-    }));
   }
 
   #build(db: Database, execution: Execution): Select {
@@ -352,29 +373,23 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return plugin && this.#state.wheres.some((w) => 'callback' in w) ? query.withPlugin(plugin) : query;
   }
 
-  #rows(db: Database, fetched: unknown[]): Row<F>[] {
+  async #rows(db: Database, execution: 'all' | 'first' | 'get', pk?: number): Promise<Row<F>[]> {
+    const reader = this.#reader(db);
+    return reader.read<Row<F>>(await db.selectValues(this.#compile(db, execution, pk), reader.keys));
+  }
+
+  #reader(db: Database): RowReader {
     const codec = codecFor(this.model.meta, db);
-    const rows = fetched as Record<string, unknown>[];
-    if (this.#state.related.length === 0) {
-      for (const row of rows) codec.decode(row);
-      return rows as Row<F>[];
+    let byRelations = readers.get(codec);
+    if (byRelations === undefined) readers.set(codec, (byRelations = new Map()));
+    const related = this.#state.related;
+    const key = related.length === 0 ? '' : related.join(',');
+    let reader = byRelations.get(key);
+    if (reader === undefined) {
+      const relations = related.map((name) => ({ name, codec: codecFor((this.model.meta.field(name)!.related as Model).meta, db) }));
+      byRelations.set(key, (reader = new RowReader(codec, relations)));
     }
-    const relations = this.#relations(db);
-    return rows.map((raw) => {
-      const row: Record<string, unknown> = {};
-      for (const column of codec.columns) row[column] = raw[column];
-      codec.decode(row);
-      for (const relation of relations) {
-        if (raw[relation.idKey] === null) {
-          row[relation.name] = null;
-          continue;
-        }
-        const related: Record<string, unknown> = {};
-        for (const [column, key] of relation.keys) related[column] = raw[key];
-        row[relation.name] = relation.codec.decode(related);
-      }
-      return row as Row<F>;
-    });
+    return reader;
   }
 }
 

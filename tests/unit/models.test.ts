@@ -311,9 +311,27 @@ describe('QuerySet', () => {
       .catch(() => undefined);
     await insertedYet;
     const counted = Life.objects.count(db);
+    const listed = Life.objects.all(db);
     release();
     await transaction;
     expect(await counted).toBe(0);
+    expect(await listed).toEqual([]);
+  });
+
+  it('rows read through Kysely (while the connection is held) equal rows read on the fast path', async () => {
+    await seed();
+    const qs = Survey.objects.selectRelated('creator', 'reviewer').orderBy('id');
+    const fast = await qs.all(db);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const holding = db.kysely.transaction().execute(() => gate);
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = qs.all(db);
+    release();
+    await holding;
+    expect(await queued).toEqual(fast);
+    expect(fast[0]!.creator!.joined).toBeInstanceOf(Date);
+    expect(fast[2]!.reviewer!.is_staff).toBe(false);
   });
 
   it('rejects unknown columns and relations when the queryset is declared', () => {
