@@ -9,6 +9,7 @@ import type { Database } from '../db/database.ts';
 import { prepare, type Prepared } from '../db/prepared.ts';
 import type { Settings } from '../settings.ts';
 import type { Request } from '../request.ts';
+import type { MaybePromise } from '../util/types.ts';
 import { ImproperlyConfigured, ParseError, ValidationError } from '../exceptions.ts';
 import type { Redis } from '../db/redis.ts';
 import { DatabaseSessionStore, type SessionStore } from './session-store.ts';
@@ -276,13 +277,18 @@ export class Accounts {
    * the session is anonymous, expired, belongs to an inactive user, or predates a password change
    * (Django's session hash check: changing a password logs out other sessions).
    */
-  async loadSession(request: Request): Promise<{ session: Session; user: User | null }> {
+  /** The request's session and its user; synchronous when there is no session cookie to look up. */
+  loadSession(request: Request): MaybePromise<{ session: Session; user: User | null }> {
     if (request.session !== null) return { session: request.session, user: null };
     const key = request.cookies[this.#settings.sessionCookieName];
     if (!key || !isValidSessionKey(key)) {
       request.session = new Session(null);
       return { session: request.session, user: null };
     }
+    return this.#loadStoredSession(request, key);
+  }
+
+  async #loadStoredSession(request: Request, key: string): Promise<{ session: Session; user: User | null }> {
     const stored = await this.sessions.load(key);
     const session = new Session(stored === null ? null : key, stored?.data);
     // A cookie naming no live session: the client's cookie is stale and gets deleted on the way out.

@@ -11,7 +11,8 @@ import { BaseAuthentication, authorizationParts, type AuthResult } from './base.
 export class BasicAuthentication extends BaseAuthentication {
   wwwAuthenticateRealm = 'api';
 
-  override async authenticate(request: Request): Promise<AuthResult | null> {
+  /** Synchronous until there are credentials to look up. */
+  override authenticate(request: Request): AuthResult | null | Promise<AuthResult> {
     const auth = authorizationParts(request);
     if (auth.length === 0 || auth[0]!.toLowerCase() !== 'basic') return null;
     if (auth.length === 1) throw new AuthenticationFailed('Invalid basic header. No credentials provided.');

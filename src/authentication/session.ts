@@ -8,12 +8,19 @@
  */
 import { PermissionDenied } from '../exceptions.ts';
 import type { Request } from '../request.ts';
+import type { User } from '../auth/user.ts';
 import { BaseAuthentication, type AuthResult } from './base.ts';
 import { checkCsrf } from './csrf.ts';
 
 export class SessionAuthentication extends BaseAuthentication {
-  override async authenticate(request: Request): Promise<AuthResult | null> {
-    const { user } = await request.app.accounts.loadSession(request);
+  /** Synchronous when the request has no session cookie: there is nothing to look up. */
+  override authenticate(request: Request): AuthResult | null | Promise<AuthResult | null> {
+    const loaded = request.app.accounts.loadSession(request);
+    if (loaded instanceof Promise) return loaded.then(({ user }) => this.#authenticated(request, user));
+    return this.#authenticated(request, loaded.user);
+  }
+
+  #authenticated(request: Request, user: User | null): AuthResult | null {
     if (user === null || !user.isActive) return null;
     this.enforceCsrf(request);
     return [user, null];

@@ -16,7 +16,8 @@ export class TokenAuthentication extends BaseAuthentication {
     if (options.keyword !== undefined) this.keyword = options.keyword;
   }
 
-  override async authenticate(request: Request): Promise<AuthResult | null> {
+  /** Synchronous until there are credentials to look up. */
+  override authenticate(request: Request): AuthResult | null | Promise<AuthResult> {
     const auth = authorizationParts(request);
     if (auth.length === 0 || auth[0]!.toLowerCase() !== this.keyword.toLowerCase()) return null;
     if (auth.length === 1) throw new AuthenticationFailed('Invalid token header. No credentials provided.');
