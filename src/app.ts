@@ -33,6 +33,7 @@ import { JSONRenderer, type Renderer } from './renderers.ts';
 import { parseMediaType } from './media-types.ts';
 import { ForcedAuthentication } from './authentication/forced.ts';
 import { iriToUri } from './util/iri.ts';
+import type { MaybePromise } from './util/types.ts';
 
 export interface AppOptions {
   settings?: SettingsInput;
@@ -143,7 +144,9 @@ export class Gatehouse implements AppContext {
     let view: APIView | undefined;
     let response: Response | RawResponse;
     try {
-      const { format, ...kwargs } = params;
+      const format = params.format;
+      // A copy only when there is a format suffix to take out: most routes have none.
+      const kwargs = format === undefined ? params : withoutFormat(params);
       if (!validParams(kwargs, format, compiled.route)) throw new NotFound();
       if (options) applyTestOptions(request, options);
       view = new compiled.view.viewClass();
@@ -210,7 +213,8 @@ export class Gatehouse implements AppContext {
     // After rendering: a page rendered with a CSRF token must send the csrftoken cookie.
     let cookies: string[] | undefined;
     try {
-      cookies = await this.#cookies(request, rendered.status);
+      const pending = this.#cookies(request, rendered.status);
+      cookies = pending instanceof Promise ? await pending : pending;
     } catch (error) {
       return this.finalize(request, this.#errorResponse(error, request), undefined);
     }
@@ -226,18 +230,27 @@ export class Gatehouse implements AppContext {
    * server error, logged, never a response split or a crash.
    */
   #checkHeaders(request: Request, rendered: Rendered): Rendered {
-    for (const [name, value] of Object.entries(rendered.headers)) {
-      for (const item of Array.isArray(value) ? value : [value]) {
-        if (!INVALID_HEADER_VALUE.test(item)) continue;
-        if (name === 'location' && !/[\x00-\x1f\x7f]/.test(item)) {
-          rendered.headers.location = iriToUri(item);
-          continue;
-        }
-        this.logger.error({ method: request.method, path: request.path, header: name }, 'invalid response header value');
-        return { status: 500, headers: { 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
-      }
+    const headers = rendered.headers;
+    for (const name in headers) {
+      const value = headers[name]!;
+      const valid =
+        typeof value === 'string'
+          ? this.#validHeader(request, rendered, name, value)
+          : value.every((item) => this.#validHeader(request, rendered, name, item));
+      if (!valid) return { status: 500, headers: { 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
     }
     return rendered;
+  }
+
+  /** True when the value can be sent, a Location after percent-encoding it; false (logged) when not. */
+  #validHeader(request: Request, rendered: Rendered, name: string, value: string): boolean {
+    if (!INVALID_HEADER_VALUE.test(value)) return true;
+    if (name === 'location' && !/[\x00-\x1f\x7f]/.test(value)) {
+      rendered.headers.location = iriToUri(value);
+      return true;
+    }
+    this.logger.error({ method: request.method, path: request.path, header: name }, 'invalid response header value');
+    return false;
   }
 
   #render(request: Request, response: Response, view: APIView | undefined, headers: Record<string, string | string[]>): Rendered | Promise<Rendered> {
@@ -262,23 +275,36 @@ export class Gatehouse implements AppContext {
     return { status: 500, headers: { ...headers, 'content-type': 'application/json' }, body: '{"detail":"A server error occurred."}' };
   }
 
-  async #cookies(request: Request, status: number): Promise<string[] | undefined> {
-    const settings = this.settings;
-    const cookies: string[] = [];
+  /** The Set-Cookie values; asynchronous only when a modified session must be saved first. */
+  #cookies(request: Request, status: number): MaybePromise<string[] | undefined> {
     const session = request.session;
+    if (session !== null && status < 500 && session.modified && !session.flushed) {
+      return this.accounts.saveSession(session).then(() => this.#cookieHeaders(request, status));
+    }
+    return this.#cookieHeaders(request, status);
+  }
+
+  #cookieHeaders(request: Request, status: number): string[] | undefined {
+    const settings = this.settings;
+    const session = request.session;
+    let cookies: string[] | undefined;
     if (session !== null && status < 500) {
-      if (session.modified && !session.flushed) await this.accounts.saveSession(session);
       if (session.key !== null && session.key !== session.receivedKey) {
-        cookies.push(cookie(settings.sessionCookieName, session.key, settings.sessionCookieAge, settings.sessionCookieSecure, settings.sessionCookieSameSite, true));
+        cookies = [cookie(settings.sessionCookieName, session.key, settings.sessionCookieAge, settings.sessionCookieSecure, settings.sessionCookieSameSite, true)];
       } else if (session.flushed && session.key === null && request.cookies[settings.sessionCookieName] !== undefined) {
-        cookies.push(cookie(settings.sessionCookieName, '', 0, settings.sessionCookieSecure, settings.sessionCookieSameSite, true));
+        cookies = [cookie(settings.sessionCookieName, '', 0, settings.sessionCookieSecure, settings.sessionCookieSameSite, true)];
       }
     }
     if (request.csrfCookieUsed && request.csrfCookie !== undefined) {
-      cookies.push(cookie(settings.csrfCookieName, request.csrfCookie, settings.csrfCookieAge, settings.csrfCookieSecure, settings.csrfCookieSameSite, false));
+      (cookies ??= []).push(cookie(settings.csrfCookieName, request.csrfCookie, settings.csrfCookieAge, settings.csrfCookieSecure, settings.csrfCookieSameSite, false));
     }
-    return cookies.length > 0 ? cookies : undefined;
+    return cookies;
   }
+}
+
+function withoutFormat(params: Record<string, string>): Record<string, string> {
+  const { format: _format, ...kwargs } = params;
+  return kwargs;
 }
 
 function rendered(renderer: Renderer, response: Response, headers: Record<string, string | string[]>, body: string): Rendered {

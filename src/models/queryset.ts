@@ -237,7 +237,12 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     const parameters = compiled.parameters;
     if (!parameters.some(isPlaceholder)) return compiled;
     const values = this.#values(db);
-    return { ...compiled, parameters: parameters.map((p) => (p instanceof Slot ? values[p.index] : p === PK_PARAMETER ? pk : p)) };
+    const bound: unknown[] = new Array(parameters.length);
+    for (let i = 0; i < parameters.length; i++) {
+      const p = parameters[i];
+      bound[i] = p instanceof Slot ? values[p.index] : p === PK_PARAMETER ? pk : p;
+    }
+    return { ...compiled, parameters: bound };
   }
 
   /**
@@ -261,16 +266,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
   #values(db: Database): unknown[] {
     const codec = codecFor(this.model.meta, db);
     const values: unknown[] = [];
-    const collect = (condition: Condition): void => {
-      if (condition.kind === 'compare') {
-        if (!slotted(condition.value)) return;
-        const operand = encodeOperand(codec, condition.field, condition.value);
-        if (Array.isArray(operand)) values.push(...operand);
-        else values.push(operand);
-      } else if (condition.kind === 'not') collect(condition.child);
-      else for (const child of condition.children) collect(child);
-    };
-    for (const where of this.#state.wheres) if ('condition' in where) collect(where.condition);
+    for (const where of this.#state.wheres) if ('condition' in where) collectValues(codec, where.condition, values);
     return values;
   }
 
@@ -391,6 +387,16 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     }
     return reader;
   }
+}
+
+function collectValues(codec: RowCodec, condition: Condition, values: unknown[]): void {
+  if (condition.kind === 'compare') {
+    if (!slotted(condition.value)) return;
+    const operand = encodeOperand(codec, condition.field, condition.value);
+    if (Array.isArray(operand)) values.push(...operand);
+    else values.push(operand);
+  } else if (condition.kind === 'not') collectValues(codec, condition.child, values);
+  else for (const child of condition.children) collectValues(codec, child, values);
 }
 
 function isPlaceholder(parameter: unknown): boolean {
