@@ -218,8 +218,14 @@ export class Accounts {
   // ---------------------------------------------------------------- tokens
 
   /** The user a token key belongs to (one indexed query), or null for an unknown key. */
-  async tokenUser(key: string): Promise<[User, Token] | null> {
-    const [row] = await this.#userByToken(digestKey(key));
+  /** The user and token a key names, or null. Synchronous where the lookup is (SQLite). */
+  tokenUser(key: string): MaybePromise<[User, Token] | null> {
+    const rows = this.#userByToken(digestKey(key));
+    return rows instanceof Promise ? rows.then((found) => this.#tokenUser(key, found)) : this.#tokenUser(key, rows);
+  }
+
+  #tokenUser(key: string, rows: readonly UserRow[]): [User, Token] | null {
+    const row = rows[0];
     return row === undefined ? null : [this.#user(row), new Token(key, row.id)];
   }
 

@@ -11,7 +11,7 @@ import { BaseAuthentication, authorizationParts, type AuthResult } from './base.
 export class BasicAuthentication extends BaseAuthentication {
   wwwAuthenticateRealm = 'api';
 
-  /** Synchronous until there are credentials to look up. */
+  /** Synchronous when the request carries no Basic credentials (checking a password is asynchronous). */
   override authenticate(request: Request): AuthResult | null | Promise<AuthResult> {
     const auth = authorizationParts(request);
     if (auth.length === 0 || auth[0]!.toLowerCase() !== 'basic') return null;

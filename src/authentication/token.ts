@@ -16,7 +16,7 @@ export class TokenAuthentication extends BaseAuthentication {
     if (options.keyword !== undefined) this.keyword = options.keyword;
   }
 
-  /** Synchronous until there are credentials to look up. */
+  /** Synchronous unless it has credentials to check asynchronously (a database other than SQLite). */
   override authenticate(request: Request): AuthResult | null | Promise<AuthResult> {
     const auth = authorizationParts(request);
     if (auth.length === 0 || auth[0]!.toLowerCase() !== this.keyword.toLowerCase()) return null;
@@ -30,11 +30,10 @@ export class TokenAuthentication extends BaseAuthentication {
     return this.authenticateCredentials(request, key);
   }
 
-  async authenticateCredentials(request: Request, key: string): Promise<AuthResult> {
-    const found = await request.app.accounts.tokenUser(key);
-    if (found === null) throw new AuthenticationFailed('Invalid token.');
-    if (!found[0].isActive) throw new AuthenticationFailed('User inactive or deleted.');
-    return found;
+  /** The token's user, or AuthenticationFailed; synchronous where the lookup is (SQLite). */
+  authenticateCredentials(request: Request, key: string): AuthResult | Promise<AuthResult> {
+    const found = request.app.accounts.tokenUser(key);
+    return found instanceof Promise ? found.then(tokenVerdict) : tokenVerdict(found);
   }
 
   override authenticateHeader(): string {
@@ -44,6 +43,12 @@ export class TokenAuthentication extends BaseAuthentication {
   override get name(): string {
     return `${this.constructor.name}(${this.keyword})`;
   }
+}
+
+function tokenVerdict(found: AuthResult | null): AuthResult {
+  if (found === null) throw new AuthenticationFailed('Invalid token.');
+  if (!found[0].isActive) throw new AuthenticationFailed('User inactive or deleted.');
+  return found;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

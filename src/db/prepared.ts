@@ -5,7 +5,8 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Database } from './database.ts';
 
-export type Prepared<P extends readonly unknown[], R> = (...params: P) => Promise<R[]>;
+/** Runs the query; on SQLite's fast path the rows come back synchronously (see `Database.select`). */
+export type Prepared<P extends readonly unknown[], R> = (...params: P) => R[] | Promise<R[]>;
 
 export function prepare<P extends readonly unknown[], R = Record<string, unknown>>(
   db: Database,

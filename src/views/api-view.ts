@@ -244,35 +244,33 @@ export class APIView {
 
   /** Every permission's `hasPermission`; the first denial ends the request. Synchronous unless a permission is not. */
   checkPermissions(request: Request): MaybePromise<void> {
-    const permissions = this.getPermissions();
-    for (let i = 0; i < permissions.length; i++) {
-      const permission = permissions[i]!;
-      const allowed = permission.hasPermission(request, this);
-      if (allowed instanceof Promise) return this.#finishPermissions(request, permissions, i, allowed);
-      this.#permissionChecked(request, permission, allowed);
-    }
-  }
-
-  async #finishPermissions(request: Request, permissions: readonly BasePermission[], index: number, pending: Promise<boolean>): Promise<void> {
-    for (let i = index; i < permissions.length; i++) {
-      const permission = permissions[i]!;
-      this.#permissionChecked(request, permission, await (i === index ? pending : permission.hasPermission(request, this)));
-    }
-  }
-
-  #permissionChecked(request: Request, permission: BasePermission, allowed: boolean): void {
-    request.record({ step: 'permission', by: permission.name, outcome: allowed ? 'granted' : 'denied' });
-    if (!allowed) this.permissionDenied(request, permission.message, permission.code);
+    return this.#checkFrom(request, this.getPermissions(), 0, NO_OBJECT);
   }
 
   /** Every permission's `hasObjectPermission`, run by `getObject()` once the object is found. */
-  async checkObjectPermissions(request: Request, obj: unknown): Promise<void> {
-    for (const permission of this.getPermissions()) {
-      let allowed = permission.hasObjectPermission(request, this, obj);
-      if (allowed instanceof Promise) allowed = await allowed;
-      request.record({ step: 'permission', by: permission.name, outcome: allowed ? 'granted' : 'denied', object: true });
-      if (!allowed) this.permissionDenied(request, permission.message, permission.code);
+  checkObjectPermissions(request: Request, obj: unknown): MaybePromise<void> {
+    return this.#checkFrom(request, this.getPermissions(), 0, obj);
+  }
+
+  /** Checks `permissions` from `index` on, synchronously until one answers with a promise. */
+  #checkFrom(request: Request, permissions: readonly BasePermission[], index: number, obj: unknown): MaybePromise<void> {
+    for (let i = index; i < permissions.length; i++) {
+      const permission = permissions[i]!;
+      const allowed = obj === NO_OBJECT ? permission.hasPermission(request, this) : permission.hasObjectPermission(request, this, obj);
+      if (allowed instanceof Promise) {
+        return allowed.then((value) => {
+          this.#permissionChecked(request, permission, value, obj);
+          return this.#checkFrom(request, permissions, i + 1, obj);
+        });
+      }
+      this.#permissionChecked(request, permission, allowed, obj);
     }
+  }
+
+  #permissionChecked(request: Request, permission: BasePermission, allowed: boolean, obj: unknown): void {
+    const outcome = allowed ? 'granted' : 'denied';
+    request.record(obj === NO_OBJECT ? { step: 'permission', by: permission.name, outcome } : { step: 'permission', by: permission.name, outcome, object: true });
+    if (!allowed) this.permissionDenied(request, permission.message, permission.code);
   }
 
   /**
@@ -337,6 +335,9 @@ function formatParam(request: Request): string | undefined {
   if (!request.url.includes('format=')) return undefined;
   return request.queryParams.get('format') ?? undefined;
 }
+
+/** Stands for "no object" in the permission checks: `null` or `undefined` may be an object's value. */
+const NO_OBJECT: unique symbol = Symbol('no object');
 
 type AuthResult = Awaited<ReturnType<BaseAuthentication['authenticate']>>;
 

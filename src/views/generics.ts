@@ -88,7 +88,8 @@ export class GenericAPIView extends APIView {
         ? await queryset.get(this.request.app.db, value)
         : await queryset.where(lookupField, '=', value).first(this.request.app.db);
     if (obj === undefined) throw new NotFound();
-    await this.checkObjectPermissions(this.request, obj);
+    const checking = this.checkObjectPermissions(this.request, obj);
+    if (checking) await checking;
     this.object = obj as Record<string, unknown>;
     return this.object;
   }

@@ -329,6 +329,18 @@ class AsyncNotes extends CountedNotes {
   static override permissionClasses = [AsyncDenyWrites];
 }
 
+class SyncDenyPatch extends BasePermission {
+  override message = 'Sync says no.';
+  override hasPermission(request: Request): boolean {
+    return request.method !== 'PATCH';
+  }
+}
+
+/** An asynchronous permission first, then a synchronous one: the check goes on after the promise. */
+class AsyncThenSyncNotes extends CountedNotes {
+  static override permissionClasses = [AsyncDenyWrites, SyncDenyPatch];
+}
+
 class StaffNotes extends CountedNotes {
   static override permissionClasses = [IsAdminUser];
 }
@@ -429,6 +441,7 @@ describe('permissions over HTTP', () => {
     router.register('counted', CountedNotes, 'counted');
     router.register('owned', OwnedNotes, 'owned');
     router.register('async', AsyncNotes, 'async');
+    router.register('async-then-sync', AsyncThenSyncNotes, 'async-then-sync');
     router.register('staff', StaffNotes, 'staff');
     router.register('objdeny', ObjectDenyNotes, 'objdeny');
     router.register('per-action', PerActionNotes, 'per-action');
@@ -543,6 +556,14 @@ describe('permissions over HTTP', () => {
       const response = await client.post('/async/', { title: 'x' });
       expect(response.status).toBe(403);
       expect(response.data).toEqual({ detail: 'Async says no.' });
+    });
+
+    it('after an async grant the next permission still decides', async () => {
+      as('dave');
+      expect((await client.get('/async-then-sync/1/')).status).toBe(200);
+      const response = await client.patch('/async-then-sync/1/', { title: 'x' });
+      expect(response.status).toBe(403);
+      expect(response.data).toEqual({ detail: 'Sync says no.' });
     });
 
     it('an async hasObjectPermission denial is a 403; an async grant passes', async () => {
