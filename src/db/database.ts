@@ -29,7 +29,7 @@ export interface Database {
   readonly kysely: Kysely<AnyDB>;
   readonly dialect: Dialect;
   /**
-   * Runs a compiled SELECT and returns its rows. On SQLite, while no query or transaction holds the
+   * Runs a compiled statement that returns rows (a SELECT, or a write with RETURNING). On SQLite, while no query or transaction holds the
    * connection, it runs at once on the cached statement, without Kysely's connection round (a mutex and
    * several awaits) that dominated the cost of the per-request lookups, and answers synchronously.
    */

@@ -8,7 +8,7 @@
  * database stores. A unique-constraint failure on write becomes the ValidationError DRF's
  * UniqueValidator would have raised, so a race between check and insert is a 400, not a 500.
  */
-import type { CreateTableBuilder } from 'kysely';
+import type { CompiledQuery, CreateTableBuilder, Kysely } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
 import { ImproperlyConfigured, ValidationError } from '../exceptions.ts';
 import { adapterFor } from './dialect.ts';
@@ -64,6 +64,14 @@ export interface ModelOptions {
 }
 
 const ID = integer({ verboseName: 'ID' });
+
+/**
+ * `UPDATE <table> SET <columns> WHERE id = ? RETURNING *`, compiled once per Kysely instance, table and
+ * column list: every PUT of the same fields reuses the SQL instead of building and compiling it.
+ */
+const compiledUpdates = new WeakMap<Kysely<AnyDB>, Map<string, CompiledQuery>>();
+/** Column lists are few in practice; the cap only bounds an app that updates every combination. */
+const COMPILED_UPDATES_LIMIT = 1_000;
 
 export class ModelMeta {
   readonly name: string;
@@ -184,7 +192,7 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     }
     const insert = db.kysely.insertInto(this.meta.table);
     const query = Object.keys(record).length === 0 ? insert.defaultValues() : insert.values(record);
-    const row = await this.#write(codec, query.returningAll().executeTakeFirstOrThrow());
+    const row = await this.#write(codec, () => query.returningAll().executeTakeFirstOrThrow());
     if ('id' in record) await codec.adapter.explicitIdInserted?.(db, this.meta.table);
     return this.#withRelated(codec.decode(row), related);
   }
@@ -199,17 +207,29 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     const codec = codecFor(this.meta, db);
     const related: [string, unknown][] = [];
     const record = this.#record(values, codec, related);
-    if (Object.keys(record).length === 0) return this.objects.get(db, id);
-    const row = await this.#write(
-      codec,
-      db.kysely
-        .updateTable(this.meta.table)
-        .set(record)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst(),
-    );
+    const columns = Object.keys(record);
+    if (columns.length === 0) return this.objects.get(db, id);
+    const compiled = this.#compiledUpdate(db, columns);
+    const parameters = columns.map((column) => record[column]);
+    parameters.push(id);
+    const [row] = await this.#write(codec, () => db.select<Record<string, unknown>>({ ...compiled, parameters }));
     return row === undefined ? undefined : this.#withRelated(codec.decode(row), related);
+  }
+
+  /** The compiled UPDATE of `columns` by id, whose parameters are the columns' values, then the id. */
+  #compiledUpdate(db: Database, columns: readonly string[]): CompiledQuery {
+    let byColumns = compiledUpdates.get(db.kysely);
+    if (byColumns === undefined) compiledUpdates.set(db.kysely, (byColumns = new Map()));
+    const key = `${this.meta.table}|${columns.join(',')}`;
+    let compiled = byColumns.get(key);
+    if (compiled === undefined) {
+      if (byColumns.size >= COMPILED_UPDATES_LIMIT) byColumns.clear();
+      const placeholders = Object.fromEntries(columns.map((column) => [column, null]));
+      compiled = db.kysely.updateTable(this.meta.table).set(placeholders).where('id', '=', 0).returningAll().compile();
+      if (compiled.parameters.length !== columns.length + 1) throw new Error(`Unexpected UPDATE parameters: ${compiled.sql}`);
+      byColumns.set(key, compiled);
+    }
+    return compiled;
   }
 
   /** Deletes one row (the database cascades or restricts along foreign keys); whether one was deleted. */
@@ -242,9 +262,10 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     return record;
   }
 
-  async #write<T>(codec: RowCodec, write: Promise<T>): Promise<T> {
+  /** Runs a write (synchronous or not), turning a unique-constraint failure into a field's ValidationError. */
+  async #write<T>(codec: RowCodec, write: () => T | Promise<T>): Promise<T> {
     try {
-      return await write;
+      return await write();
     } catch (error) {
       const columns = codec.adapter.uniqueViolation(error);
       const field = columns === undefined ? undefined : this.meta.field(columns[0]!);

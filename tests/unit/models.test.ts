@@ -142,6 +142,19 @@ describe('writes', () => {
     await expect(Survey.update(db, other.id, { title: 'dup' })).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it('compiles an UPDATE once per column list, binding each call\'s values', async () => {
+    const alice = await Author.create(db, { username: 'alice' });
+    const builds = vi.spyOn(db.kysely, 'updateTable');
+    expect(await Author.update(db, alice.id, { is_staff: true, username: 'alice2' })).toMatchObject({ is_staff: true, username: 'alice2' });
+    expect(await Author.update(db, alice.id, { is_staff: false, username: 'alice3' })).toMatchObject({ is_staff: false, username: 'alice3' });
+    expect(builds.mock.calls.length, 'the same columns reuse the compiled UPDATE').toBe(1);
+    const joined = new Date('2020-01-02T03:04:05.000Z');
+    expect((await Author.update(db, alice.id, { joined }))!.joined).toEqual(joined);
+    expect(builds.mock.calls.length, 'other columns compile their own').toBe(2);
+    expect(await Author.objects.get(db, alice.id)).toMatchObject({ username: 'alice3', is_staff: false, joined });
+    builds.mockRestore();
+  });
+
   it('cascades and sets null along foreign keys', async () => {
     const alice = await Author.create(db, { username: 'alice' });
     const bob = await Author.create(db, { username: 'bob' });
