@@ -4,7 +4,7 @@
  * benchmark that quietly measured 404s or 429s would be worse than none.
  */
 import autocannon, { type Result } from 'autocannon';
-import { pacedLoad } from './paced.ts';
+import { pacedLoad, type PacedResult } from './paced.ts';
 import type { Scenario } from './scenarios.ts';
 import { cpuSeconds, peakRssKb, resetPeakRss, type ServerProcess } from './servers.ts';
 
@@ -41,16 +41,8 @@ export interface RunStats {
   clientStallMs: number | null;
 }
 
-/** What a load generator reports; `drive` adds what /proc says. */
-interface Measured {
-  requests: number;
-  seconds: number;
-  latencies: number[];
-  statusCounts: Record<string, number>;
-  errors: number;
-  timeouts: number;
-  longestStallMs?: number;
-}
+/** What a load generator reports (autocannon has no stall measure); `drive` adds what /proc says. */
+type Measured = Omit<PacedResult, 'longestStallMs'> & { longestStallMs?: number };
 
 export async function drive(server: ServerProcess, scenario: Scenario, load: Load): Promise<RunStats> {
   resetPeakRss(server.pids);
