@@ -22,7 +22,7 @@ export class APIException extends Error {
     const ctor = new.target as typeof APIException;
     const resolved = detail ?? ctor.defaultDetail;
     // An APIException is an answer to the client, not a bug: capturing its stack trace was a tenth of
-    // the CPU time of an anonymous 403 (bench/RESULTS.md), and nothing reads it.
+    // the CPU time of an anonymous 403 in profiles, and nothing reads it.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(typeof resolved === 'string' ? resolved : JSON.stringify(resolved));

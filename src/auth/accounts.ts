@@ -217,8 +217,10 @@ export class Accounts {
 
   // ---------------------------------------------------------------- tokens
 
-  /** The user a token key belongs to (one indexed query), or null for an unknown key. */
-  /** The user and token a key names, or null. Synchronous where the lookup is (SQLite). */
+  /**
+   * The user a token key belongs to (one indexed query), or null for an unknown key. Synchronous where
+   * the lookup is (SQLite).
+   */
   tokenUser(key: string): MaybePromise<[User, Token] | null> {
     const rows = this.#userByToken(digestKey(key));
     return rows instanceof Promise ? rows.then((found) => this.#tokenUser(key, found)) : this.#tokenUser(key, rows);
@@ -281,9 +283,9 @@ export class Accounts {
   /**
    * The session named by the request's cookie and its user (one indexed join). The user is null when
    * the session is anonymous, expired, belongs to an inactive user, or predates a password change
-   * (Django's session hash check: changing a password logs out other sessions).
+   * (Django's session hash check: changing a password logs out other sessions). Synchronous when
+   * there is no session cookie to look up.
    */
-  /** The request's session and its user; synchronous when there is no session cookie to look up. */
   loadSession(request: Request): MaybePromise<{ session: Session; user: User | null }> {
     if (request.session !== null) return { session: request.session, user: null };
     const key = request.cookies[this.#settings.sessionCookieName];

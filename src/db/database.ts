@@ -29,9 +29,10 @@ export interface Database {
   readonly kysely: Kysely<AnyDB>;
   readonly dialect: Dialect;
   /**
-   * Runs a compiled statement that returns rows (a SELECT, or a write with RETURNING). On SQLite, while no query or transaction holds the
-   * connection, it runs at once on the cached statement, without Kysely's connection round (a mutex and
-   * several awaits) that dominated the cost of the per-request lookups, and answers synchronously.
+   * Runs a compiled statement that returns rows (a SELECT, or a write with RETURNING). On SQLite, while
+   * no query or transaction holds the connection, it runs at once on the cached statement and answers
+   * synchronously, without Kysely's connection round (a mutex and several awaits) that dominated the
+   * cost of the per-request lookups.
    */
   select<R>(query: CompiledQuery): R[] | Promise<R[]>;
   /**
@@ -82,21 +83,14 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('synchronous = NORMAL');
   const statements = new Map<string, SqliteStatement>();
+  const prepareForKysely = (sql: string) => raw.prepare(sql) as unknown as SqliteStatement;
   const database: SqliteDatabase = {
     close: () => raw.close(),
-    prepare(sql: string): SqliteStatement {
-      let statement = statements.get(sql);
-      if (statement === undefined) {
-        // Ad-hoc SQL (e.g. IN lists of varying length) must not grow the cache without bound.
-        if (statements.size >= STATEMENT_CACHE_LIMIT) statements.clear();
-        statement = raw.prepare(sql) as unknown as SqliteStatement;
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
+    prepare: (sql: string): SqliteStatement => cachedStatement(statements, sql, prepareForKysely),
   };
   // Statements in raw mode (rows as arrays) are separate objects: Kysely's must keep returning objects.
   const valueStatements = new Map<string, BetterSqlite3.Statement>();
+  const prepareForValues = (sql: string) => raw.prepare(sql).raw(true);
   const dialect = new TrackedSqliteDialect({ database });
   const kysely = new Kysely<AnyDB>({ dialect, ...kyselyLog(options) });
   const log = options.log;
@@ -109,15 +103,21 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
   const selectValues = async (query: CompiledQuery, keys: readonly string[]): Promise<unknown[][]> => {
     if (dialect.driver.held > 0) return valuesOf((await kysely.executeQuery<Record<string, unknown>>(query)).rows, keys);
     log?.(query.sql);
-    let statement = valueStatements.get(query.sql);
-    if (statement === undefined) {
-      if (valueStatements.size >= STATEMENT_CACHE_LIMIT) valueStatements.clear();
-      statement = raw.prepare(query.sql).raw(true);
-      valueStatements.set(query.sql, statement);
-    }
-    return statement.all(query.parameters) as unknown[][];
+    return cachedStatement(valueStatements, query.sql, prepareForValues).all(query.parameters) as unknown[][];
   };
   return { kysely, dialect: 'sqlite', url, select, selectValues, close: () => kysely.destroy() };
+}
+
+/** The statement prepared for `sql`, prepared once. */
+function cachedStatement<S>(cache: Map<string, S>, sql: string, prepare: (sql: string) => S): S {
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    // Ad-hoc SQL (e.g. IN lists of varying length) must not grow the cache without bound.
+    if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+    statement = prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
 }
 
 function valuesOf(rows: readonly Record<string, unknown>[], keys: readonly string[]): unknown[][] {

@@ -14,7 +14,6 @@ export class RowCodec {
   readonly adapter: DialectAdapter;
   /** Every column, `id` first, in declaration order. */
   readonly columns: readonly string[];
-  readonly #decoders: readonly (readonly [column: string, convert: Convert])[];
   /** Each column's decoder, by position in `columns`; undefined where the stored value is the value. */
   readonly #decoderAt: readonly (Convert | undefined)[];
   readonly #encoders: ReadonlyMap<string, Convert>;
@@ -22,16 +21,12 @@ export class RowCodec {
   constructor(shape: ModelShape, adapter: DialectAdapter) {
     this.adapter = adapter;
     this.columns = shape.fields.map((f) => f.column);
-    const decoders: [string, Convert][] = [];
+    this.#decoderAt = shape.fields.map((f) => adapter.decoder(f.kind));
     const encoders = new Map<string, Convert>();
     for (const field of shape.fields) {
-      const decode = adapter.decoder(field.kind);
-      if (decode) decoders.push([field.column, decode]);
       const encode = adapter.encoder(field.kind);
       if (encode) encoders.set(field.column, encode);
     }
-    this.#decoders = decoders;
-    this.#decoderAt = shape.fields.map((f) => adapter.decoder(f.kind));
     this.#encoders = encoders;
   }
 
@@ -50,7 +45,12 @@ export class RowCodec {
 
   /** Converts a fetched row in place and returns it. */
   decode<R>(row: Record<string, unknown>): R {
-    for (const [column, convert] of this.#decoders) row[column] = convert(row[column]);
+    const { columns } = this;
+    const decoders = this.#decoderAt;
+    for (let i = 0; i < columns.length; i++) {
+      const decode = decoders[i];
+      if (decode !== undefined) row[columns[i]!] = decode(row[columns[i]!]);
+    }
     return row as R;
   }
 

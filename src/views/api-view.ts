@@ -214,8 +214,13 @@ export class APIView {
    */
   performAuthentication(request: Request): MaybePromise<void> {
     if (request.authenticators.length === 0) request.authenticators = this.getAuthenticators();
+    return this.#authenticateFrom(request, 0);
+  }
+
+  /** Tries the authenticators from `index` on, synchronously until one answers with a promise. */
+  #authenticateFrom(request: Request, index: number): MaybePromise<void> {
     const authenticators = request.authenticators;
-    for (let i = 0; i < authenticators.length; i++) {
+    for (let i = index; i < authenticators.length; i++) {
       const authenticator = authenticators[i]!;
       let result;
       try {
@@ -223,20 +228,11 @@ export class APIView {
       } catch (error) {
         authenticationFailed(request, authenticator, error);
       }
-      if (result instanceof Promise) return this.#finishAuthentication(request, i, result);
-      if (authenticated(request, authenticator, result)) return;
-    }
-  }
-
-  async #finishAuthentication(request: Request, index: number, pending: Promise<AuthResult>): Promise<void> {
-    const authenticators = request.authenticators;
-    for (let i = index; i < authenticators.length; i++) {
-      const authenticator = authenticators[i]!;
-      let result;
-      try {
-        result = await (i === index ? pending : authenticator.authenticate(request));
-      } catch (error) {
-        authenticationFailed(request, authenticator, error);
+      if (result instanceof Promise) {
+        return result.then(
+          (value) => (authenticated(request, authenticator, value) ? undefined : this.#authenticateFrom(request, i + 1)),
+          (error: unknown) => authenticationFailed(request, authenticator, error),
+        );
       }
       if (authenticated(request, authenticator, result)) return;
     }
