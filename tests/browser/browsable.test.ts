@@ -78,6 +78,13 @@ describe.skipIf(missing !== null)(`the browsable API in Chromium${missing ? ` (s
     await page.waitForFunction((text) => document.querySelector('#response-status')?.textContent === text, status);
   }
 
+  /** Clicks and waits until the page shows a new response: the status line may already read as awaited. */
+  async function clickAndAwaitResponse(page: Page, selector: string): Promise<void> {
+    const before = await page.textContent('#response-content');
+    await page.click(selector);
+    await page.waitForFunction((text) => document.querySelector('#response-content')?.textContent !== text, before);
+  }
+
   async function count(page: Page, selector: string): Promise<number> {
     return page.locator(selector).count();
   }
@@ -101,7 +108,7 @@ describe.skipIf(missing !== null)(`the browsable API in Chromium${missing ? ` (s
     await shot(alice, 'creator-detail');
 
     await alice.fill('#put-form-title', 'Team lunch, Friday');
-    await alice.click('#put-form-put');
+    await clickAndAwaitResponse(alice, '#put-form-put');
     await statusIs(alice, 'HTTP 200 OK');
     expect(await alice.textContent('#response-content')).toContain('"title": "Team lunch, Friday"');
     expect(await alice.inputValue('#put-form-title')).toBe('Team lunch, Friday');
@@ -114,7 +121,7 @@ describe.skipIf(missing !== null)(`the browsable API in Chromium${missing ? ` (s
     expect(await alice.isVisible('#raw-content')).toBe(true);
     expect(JSON.parse(await alice.inputValue('#raw-content'))).toEqual({ title: 'Team lunch, Friday', status: 'published' });
     await alice.fill('#raw-content', '{"title": "Team lunch, Friday at noon"}');
-    await alice.click('#raw-patch');
+    await clickAndAwaitResponse(alice, '#raw-patch');
     await statusIs(alice, 'HTTP 200 OK');
     expect(await alice.textContent('#response-content')).toContain('"title": "Team lunch, Friday at noon"');
     expect(await title(19)).toBe('Team lunch, Friday at noon');
