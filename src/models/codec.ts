@@ -12,14 +12,19 @@ export interface ModelShape {
 
 export class RowCodec {
   readonly adapter: DialectAdapter;
-  /** Every column, `id` first, in declaration order. */
+  /** Every column read, `id` first, in declaration order. */
   readonly columns: readonly string[];
+  readonly #fields: readonly ModelField[];
+  /** What rows are made from: null for plain objects, or an object whose getters refuse left-out columns. */
+  readonly #prototype: object | null;
   /** Each column's decoder, by position in `columns`; undefined where the stored value is the value. */
   readonly #decoderAt: readonly (Convert | undefined)[];
   readonly #encoders: ReadonlyMap<string, Convert>;
 
-  constructor(shape: ModelShape, adapter: DialectAdapter) {
+  constructor(shape: ModelShape, adapter: DialectAdapter, prototype: object | null = null) {
     this.adapter = adapter;
+    this.#fields = shape.fields;
+    this.#prototype = prototype;
     this.columns = shape.fields.map((f) => f.column);
     this.#decoderAt = shape.fields.map((f) => adapter.decoder(f.kind));
     const encoders = new Map<string, Convert>();
@@ -32,7 +37,7 @@ export class RowCodec {
 
   /** The row whose columns are `values[offset]`, `values[offset + 1]`, ... in the order of `columns`, decoded. */
   fromValues<R>(values: readonly unknown[], offset: number): R {
-    const row: Record<string, unknown> = {};
+    const row: Record<string, unknown> = this.#prototype === null ? {} : Object.create(this.#prototype);
     const { columns } = this;
     const decoders = this.#decoderAt;
     for (let i = 0; i < columns.length; i++) {
@@ -41,6 +46,27 @@ export class RowCodec {
       row[columns[i]!] = decode === undefined ? value : decode(value);
     }
     return row as R;
+  }
+
+  /**
+   * The codec of the rows a query reading only `columns` returns (QuerySet.only): reading any other
+   * column of them throws `refusal(column)`, so a left-out field is never mistaken for an empty one;
+   * assigning one makes it an ordinary property.
+   */
+  only(columns: ReadonlySet<string>, refusal: (column: string) => Error): RowCodec {
+    const prototype = {};
+    for (const field of this.#fields) {
+      if (columns.has(field.column)) continue;
+      Object.defineProperty(prototype, field.column, {
+        get() {
+          throw refusal(field.column);
+        },
+        set(this: object, value: unknown) {
+          Object.defineProperty(this, field.column, { value, writable: true, enumerable: true, configurable: true });
+        },
+      });
+    }
+    return new RowCodec({ fields: this.#fields.filter((f) => columns.has(f.column)) }, this.adapter, prototype);
   }
 
   /** Converts a fetched row in place and returns it. */

@@ -26,6 +26,7 @@ export {
   type ColumnName,
   type Columns,
   type ForeignKeyName,
+  type OnlyName,
   type ModelOptions,
   type OrderTerm,
   type Row,

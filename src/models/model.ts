@@ -37,6 +37,13 @@ export type Columns<F extends FieldMap> = Simplify<
 /** A column (`creator_id`) or a field name (`creator`), as filters and ordering accept. */
 export type ColumnName<F extends FieldMap> = (keyof Columns<F> & string) | (keyof F & string);
 
+type FieldsOf<M> = M extends ModelLike<infer F> ? F : never;
+
+/** What `only()` takes: a column or field name, or `<foreign key>__<column or field of the related model>`. */
+export type OnlyName<F extends FieldMap> =
+  | ColumnName<F>
+  | { [K in ForeignKeyName<F>]: `${K}__${ColumnName<FieldsOf<TargetOf<F[K]>>>}` }[ForeignKeyName<F>];
+
 /**
  * A row: its columns, plus each foreign key's row when loaded (by `selectRelated`, or given to
  * `create`/`update`); null when the key is unset.

@@ -22,7 +22,7 @@ import type { AnyDB, Database } from '../db/database.ts';
 import { codecFor, type RowCodec } from './codec.ts';
 import type { FieldMap } from './fields.ts';
 import type { ModelField } from './model-field.ts';
-import type { Columns, ColumnName, ForeignKeyName, Model, OrderTerm, Row } from './model.ts';
+import type { Columns, ColumnName, ForeignKeyName, Model, OnlyName, OrderTerm, Row } from './model.ts';
 import { parsePk } from './pk.ts';
 import { isQ, type Q } from './q.ts';
 
@@ -49,8 +49,19 @@ interface State<F extends FieldMap> {
   /** Undefined: the model's default ordering. */
   readonly ordering: readonly OrderTerm[] | undefined;
   readonly related: readonly string[];
+  readonly only: Only | undefined;
   readonly limit: number | undefined;
   readonly offset: number | undefined;
+}
+
+/** What `only()` loads besides the primary keys and the keys of selected relations. */
+interface Only {
+  /** The model's own columns. */
+  readonly columns: readonly string[];
+  /** A selected relation's columns, by relation name; a relation absent here is loaded whole. */
+  readonly related: ReadonlyMap<string, readonly string[]>;
+  /** The selection as text, for the caches of compiled SQL and readers. */
+  readonly key: string;
 }
 
 type Select = SelectQueryBuilder<AnyDB, string, AnyDB>;
@@ -63,19 +74,20 @@ interface Compiled {
 
 /**
  * Builds rows from the values a row query fetched: the model's columns first, then each related
- * model's columns in `selectRelated` order (the select list `#build` writes). One per model, dialect
- * and set of relations, shared by every queryset.
+ * model's columns in `selectRelated` order. Its codecs also say which columns the query selects (all,
+ * or those `only()` keeps), so the select list `#build` writes and the reading cannot disagree. One per
+ * model, dialect, set of relations and `only()` selection, shared by every queryset.
  */
 class RowReader {
   /** The select list's names, in order (`<relation>__<column>` for joined columns). */
   readonly keys: readonly string[];
-  readonly #codec: RowCodec;
-  readonly #relations: readonly { readonly name: string; readonly codec: RowCodec; readonly offset: number }[];
+  readonly codec: RowCodec;
+  readonly relations: readonly { readonly name: string; readonly codec: RowCodec; readonly offset: number }[];
 
   constructor(codec: RowCodec, relations: readonly { readonly name: string; readonly codec: RowCodec }[]) {
-    this.#codec = codec;
+    this.codec = codec;
     const keys = [...codec.columns];
-    this.#relations = relations.map(({ name, codec: related }) => {
+    this.relations = relations.map(({ name, codec: related }) => {
       const offset = keys.length;
       keys.push(...related.columns.map((c) => `${name}__${c}`));
       return { name, codec: related, offset };
@@ -87,9 +99,9 @@ class RowReader {
     const rows: R[] = new Array(fetched.length);
     for (let i = 0; i < fetched.length; i++) {
       const values = fetched[i]!;
-      const row = this.#codec.fromValues<Record<string, unknown>>(values, 0);
+      const row = this.codec.fromValues<Record<string, unknown>>(values, 0);
       // A related row's `id` comes first among its columns: null there means the key was null.
-      for (const relation of this.#relations) {
+      for (const relation of this.relations) {
         row[relation.name] = values[relation.offset] === null ? null : relation.codec.fromValues(values, relation.offset);
       }
       rows[i] = row as R;
@@ -120,7 +132,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
 
   constructor(model: Model<F>, state?: State<F>) {
     this.model = model;
-    this.#state = state ?? { wheres: [], ordering: undefined, related: [], limit: undefined, offset: undefined };
+    this.#state = state ?? { wheres: [], ordering: undefined, related: [], only: undefined, limit: undefined, offset: undefined };
   }
 
   /**
@@ -153,6 +165,38 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       }
     }
     return this.#with({ related: [...new Set([...this.#state.related, ...names])] });
+  }
+
+  /**
+   * Django's `only()`: loads just these fields, and the primary key. `relation__field` names a related
+   * row's field and selects the relation (as `selectRelated`); a selected relation's key is always
+   * loaded, and a selected relation no name reaches into is loaded whole. Reading a field left out
+   * throws a TypeError naming it, where Django would run a query per row. A later call replaces this one.
+   */
+  only(...names: OnlyName<F>[]): QuerySet<F> {
+    const columns = new Set<string>();
+    const related = new Map<string, string[]>();
+    for (const name of names) {
+      const [own, through, ...deeper] = name.split('__');
+      const field = this.#field(own!);
+      if (through === undefined) {
+        columns.add(field.column);
+        continue;
+      }
+      if (field.related === undefined || field.name !== own || deeper.length > 0) {
+        throw new TypeError(`only: "${name}" is not a field of ${this.model.meta.name} or of a row it relates to by a foreign key.`);
+      }
+      const target = (field.related as Model).meta.field(through);
+      if (target === undefined) throw new TypeError(`only: ${field.related.meta.name} has no field "${through}" (in "${name}").`);
+      let list = related.get(own!);
+      if (list === undefined) related.set(own!, (list = []));
+      if (!list.includes(target.column)) list.push(target.column);
+    }
+    const key = `${[...columns].join(',')}/${[...related].map(([relation, list]) => `${relation}:${list.join(',')}`).join(';')}`;
+    return this.#with({
+      only: { columns: [...columns], related, key },
+      related: [...new Set([...this.#state.related, ...related.keys()])],
+    });
   }
 
   limit(count: number): QuerySet<F> {
@@ -251,7 +295,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
    * SQL opaque (or a value is itself an SQL expression).
    */
   #shape(): string | null {
-    const { wheres, ordering, related, limit, offset } = this.#state;
+    const { wheres, ordering, related, only, limit, offset } = this.#state;
     let shape = '';
     for (const where of wheres) {
       if ('callback' in where) return null;
@@ -259,7 +303,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       if (part === null) return null;
       shape += `${part};`;
     }
-    return `${shape}|${ordering === undefined ? '' : ordering.join(',')}|${related.join(',')}|${limit ?? ''}|${offset ?? ''}`;
+    return `${shape}|${ordering === undefined ? '' : ordering.join(',')}|${related.join(',')}|${only?.key ?? ''}|${limit ?? ''}|${offset ?? ''}`;
   }
 
   /** The filters' values in stored form, in the order their slots were numbered by `#filtered`. */
@@ -290,22 +334,21 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       return this.#withParameters(query, codec);
     }
 
+    const reader = this.#reader(db);
     let query: Select;
-    if (this.#state.related.length === 0) {
-      query = this.#filtered(kysely.selectFrom(table).select(codec.columns), codec);
+    if (reader.relations.length === 0) {
+      query = this.#filtered(kysely.selectFrom(table).select(reader.codec.columns), codec);
     } else {
       // The filters run in a subquery over the model's table alone, so unqualified columns in a
       // `where` callback (`id`, shared by every table) stay unambiguous next to the joined tables.
       const filtered = this.#filtered(kysely.selectFrom(table).selectAll(), codec).as(table);
-      query = kysely.selectFrom(filtered).select(codec.columns.map((c) => `${table}.${c}`));
-      for (const name of this.#state.related) {
-        const field = this.model.meta.field(name)!;
-        const related = field.related as Model;
-        const alias = `${table}__${name}`;
-        const relatedCodec = codecFor(related.meta, db);
+      query = kysely.selectFrom(filtered).select(reader.codec.columns.map((c) => `${table}.${c}`));
+      for (const relation of reader.relations) {
+        const field = this.model.meta.field(relation.name)!;
+        const alias = `${table}__${relation.name}`;
         query = query
-          .leftJoin(`${related.meta.table} as ${alias}`, `${alias}.id`, `${table}.${field.column}`)
-          .select(relatedCodec.columns.map((c) => `${alias}.${c} as ${name}__${c}`));
+          .leftJoin(`${(field.related as Model).meta.table} as ${alias}`, `${alias}.id`, `${table}.${field.column}`)
+          .select(relation.codec.columns.map((c) => `${alias}.${c} as ${relation.name}__${c}`));
       }
     }
     if (execution === 'get') return this.#withParameters(query.where(`${table}.id`, '=', PK_PARAMETER), codec);
@@ -378,15 +421,28 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     const codec = codecFor(this.model.meta, db);
     let byRelations = readers.get(codec);
     if (byRelations === undefined) readers.set(codec, (byRelations = new Map()));
-    const related = this.#state.related;
-    const key = related.length === 0 ? '' : related.join(',');
+    const { related, only } = this.#state;
+    const key = related.length === 0 && only === undefined ? '' : `${related.join(',')}|${only?.key ?? ''}`;
     let reader = byRelations.get(key);
     if (reader === undefined) {
-      const relations = related.map((name) => ({ name, codec: codecFor((this.model.meta.field(name)!.related as Model).meta, db) }));
-      byRelations.set(key, (reader = new RowReader(codec, relations)));
+      const relations = related.map((name) => {
+        const field = this.model.meta.field(name)!;
+        const relatedCodec = codecFor((field.related as Model).meta, db);
+        const columns = only?.related.get(name);
+        return { name, codec: columns === undefined ? relatedCodec : narrowed(relatedCodec, (field.related as Model).meta.name, columns) };
+      });
+      const own = only === undefined ? codec : narrowed(codec, this.model.meta.name, [...only.columns, ...related.map((name) => this.model.meta.field(name)!.column)]);
+      byRelations.set(key, (reader = new RowReader(own, relations)));
     }
     return reader;
   }
+}
+
+/** `codec` reading the primary key and `columns` only; other columns of its rows refuse to be read. */
+function narrowed(codec: RowCodec, model: string, columns: readonly string[]): RowCodec {
+  return codec.only(new Set(['id', ...columns]), (column) =>
+    new TypeError(`${model}.${column} was not loaded: the queryset's only() leaves it out. Add it to only(), or drop only().`),
+  );
 }
 
 function collectValues(codec: RowCodec, condition: Condition, values: unknown[]): void {

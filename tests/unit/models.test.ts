@@ -253,6 +253,55 @@ describe('QuerySet', () => {
     expect(await qs.count(db)).toBe(1);
   });
 
+  it('only() loads the named fields and the keys, and refuses to read the others', async () => {
+    const { alice, bob } = await seed();
+    queries = [];
+    const qs = Survey.objects.only('title', 'creator__username').orderBy('id');
+    const rows = await qs.all(db);
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toMatch(/left join/i);
+    expect(queries[0], 'no column left out is selected').not.toMatch(/status|score|is_staff|joined|reviewer/);
+    expect(rows.map((r) => [r.id, r.title, r.creator_id, r.creator?.username])).toEqual([
+      [1, 'a1', alice.id, 'alice'],
+      [2, 'a2', alice.id, 'alice'],
+      [3, 'b1', bob.id, 'bob'],
+    ]);
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'title', 'creator_id', 'creator']);
+    expect(JSON.parse(JSON.stringify(rows[2]))).toEqual({ id: 3, title: 'b1', creator_id: bob.id, creator: { id: bob.id, username: 'bob' } });
+    expect(() => rows[0]!.status).toThrow("survey.status was not loaded: the queryset's only() leaves it out. Add it to only(), or drop only().");
+    expect(() => rows[2]!.creator!.is_staff).toThrow(/^author\.is_staff was not loaded/);
+    // Assigning a field left out makes it an ordinary property.
+    rows[0]!.status = 'draft';
+    expect(rows[0]!.status).toBe('draft');
+    expect(Object.keys(rows[0]!)).toContain('status');
+    // Filters may use columns that are not loaded; get, first and count work as without only().
+    expect((await qs.where('status', '=', 'published').get(db, 1))?.title).toBe('a1');
+    expect(await qs.where('status', '=', 'published').get(db, 2)).toBeUndefined();
+    expect((await qs.first(db))?.creator?.username).toBe('alice');
+    expect(await qs.count(db)).toBe(3);
+  });
+
+  it('only() keeps a selected relation whole unless a name reaches into it; a later call replaces it', async () => {
+    const { alice } = await seed();
+    const [b1] = await Survey.objects.selectRelated('reviewer').only('title').where('title', '=', 'b1').all(db);
+    expect(Object.keys(b1!)).toEqual(['id', 'title', 'reviewer_id', 'reviewer']);
+    expect(b1!.reviewer).toEqual(alice);
+    expect(b1!.reviewer!.joined).toBeInstanceOf(Date);
+    const replaced = await Survey.objects.only('status').only('title', 'score').orderBy('id').first(db);
+    expect(Object.keys(replaced!)).toEqual(['id', 'title', 'score']);
+    // A field named twice, or by its column, is loaded once.
+    const [byColumn] = await Survey.objects.only('creator_id', 'creator', 'title', 'title').orderBy('id').all(db);
+    expect(Object.keys(byColumn!)).toEqual(['id', 'title', 'creator_id']);
+  });
+
+  it('only() rejects names that are not fields when the queryset is declared', () => {
+    expect(() => Survey.objects.only('nope' as never)).toThrow(/survey has no field "nope"/);
+    expect(() => Survey.objects.only('title__length' as never)).toThrow(/"title__length" is not a field of survey or of a row it relates to/);
+    expect(() => Survey.objects.only('creator_id__username' as never)).toThrow(/is not a field of survey/);
+    expect(() => Survey.objects.only('creator__nope' as never)).toThrow(/author has no field "nope" \(in "creator__nope"\)/);
+    expect(() => Survey.objects.only('creator__username__x' as never)).toThrow(/is not a field of survey/);
+  });
+
   it('get returns undefined for absent rows and bad primary keys, never throws', async () => {
     await seed();
     expect((await Survey.objects.get(db, 1))?.title).toBe('a1');
