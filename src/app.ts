@@ -191,7 +191,7 @@ export class Gatehouse implements AppContext {
    * response, the session saved and its cookie sent or deleted, the csrftoken cookie when a page used
    * it, then the negotiated renderer.
    */
-  async finalize(request: Request, response: Response | RawResponse, view: APIView | undefined): Promise<Rendered> {
+  finalize(request: Request, response: Response | RawResponse, view: APIView | undefined): MaybePromise<Rendered> {
     // nosniff: a browser must never reinterpret a JSON body (which may echo user input) as HTML.
     const headers: Record<string, string | string[]> = { 'x-content-type-options': 'nosniff' };
     if (view !== undefined) {
@@ -204,20 +204,31 @@ export class Gatehouse implements AppContext {
       headers['gatehouse-decision'] = explanation.replace(/[^\x20-\x7e]/g, '?');
       this.logger.warn({ method: request.method, path: request.path, status: response.status, decision: explanation }, 'request denied');
     }
-    let rendered: Rendered;
-    if (response instanceof RawResponse) rendered = { status: response.status, headers, body: response.body };
-    else {
-      const result = this.#render(request, response, view, headers);
-      rendered = result instanceof Promise ? await result : result;
-    }
-    // After rendering: a page rendered with a CSRF token must send the csrftoken cookie.
-    let cookies: string[] | undefined;
+    if (response instanceof RawResponse) return this.#withCookies(request, { status: response.status, headers, body: response.body });
+    // Synchronous unless rendering or saving the session is not: most responses cost no promise here.
+    const result = this.#render(request, response, view, headers);
+    return result instanceof Promise ? result.then((done) => this.#withCookies(request, done)) : this.#withCookies(request, result);
+  }
+
+  /** After rendering, since a page rendered with a CSRF token must send the csrftoken cookie. */
+  #withCookies(request: Request, rendered: Rendered): MaybePromise<Rendered> {
+    let pending;
     try {
-      const pending = this.#cookies(request, rendered.status);
-      cookies = pending instanceof Promise ? await pending : pending;
+      pending = this.#cookies(request, rendered.status);
     } catch (error) {
       return this.finalize(request, this.#errorResponse(error, request), undefined);
     }
+    if (pending instanceof Promise) {
+      return pending.then(
+        (cookies) => this.#sendCookies(request, rendered, cookies),
+        (error: unknown) => this.finalize(request, this.#errorResponse(error, request), undefined),
+      );
+    }
+    return this.#sendCookies(request, rendered, pending);
+  }
+
+  #sendCookies(request: Request, rendered: Rendered, cookies: string[] | undefined): Rendered {
+    const headers = rendered.headers;
     if (cookies !== undefined) headers['set-cookie'] = cookies;
     // Django's middleware: a response that read the session or set a cookie varies by Cookie.
     if (cookies !== undefined || request.session !== null) headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
