@@ -13,7 +13,7 @@
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import BetterSqlite3 from 'better-sqlite3';
-import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, randomInt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import { BENCH_SECRET_KEY, SCOPED_LIMIT, type ReadyMessage } from './constants.ts';
@@ -106,7 +106,8 @@ function authenticate(request: FastifyRequest): Authenticated | null {
   const parts = header.trim().split(/\s+/);
   if (parts[0]?.toLowerCase() !== 'token') return null;
   if (parts.length !== 2) throw new Refusal(403, { detail: 'Invalid token header.' });
-  const user = userByTokenDigest.get(createHash('sha256').update(parts[1]!, 'utf8').digest('hex'));
+  // The one-shot digest Gatehouse uses too (src/auth/token-crypto.ts).
+  const user = userByTokenDigest.get(hash('sha256', parts[1]!, 'hex'));
   if (user === undefined) throw new Refusal(403, { detail: 'Invalid token.' });
   if (!user.is_active) throw new Refusal(403, { detail: 'User inactive or deleted.' });
   return { user, via: 'token' };
