@@ -6,7 +6,7 @@
 import autocannon, { type Result } from 'autocannon';
 import { pacedLoad, type PacedResult } from './paced.ts';
 import type { Scenario } from './scenarios.ts';
-import { cpuSeconds, peakRssKb, resetPeakRss, type ServerProcess } from './servers.ts';
+import { cpuSeconds, machineTicks, peakRssKb, resetPeakRss, type ServerProcess } from './servers.ts';
 
 export interface Load {
   connections: number;
@@ -32,6 +32,11 @@ export interface RunStats {
   peakRssKb: number;
   /** The server's CPU use over the run: 100 = one core busy the whole time. */
   cpuPercent: number;
+  /**
+   * The share of the machine's CPU time the hypervisor gave to other guests during the run, %: on a
+   * shared VM, a run with much of it measured a slower machine than its neighbours did.
+   */
+  stealPercent: number;
   statusCounts: Record<string, number>;
   /** Responses with another status than the scenario's, plus socket errors and timeouts. */
   unexpected: number;
@@ -47,6 +52,7 @@ type Measured = Omit<PacedResult, 'longestStallMs'> & { longestStallMs?: number 
 export async function drive(server: ServerProcess, scenario: Scenario, load: Load): Promise<RunStats> {
   resetPeakRss(server.pids);
   const cpuBefore = cpuSeconds(server.pids);
+  const ticksBefore = machineTicks();
   const started = performance.now();
   const measured =
     load.rate === undefined
@@ -55,6 +61,7 @@ export async function drive(server: ServerProcess, scenario: Scenario, load: Loa
   // Read the server's counters before anything else: the client's bookkeeping is not the run's.
   const wall = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(server.pids) - cpuBefore;
+  const ticks = machineTicks();
   const peak = peakRssKb(server.pids);
   const { requests, seconds, latencies, statusCounts, errors, timeouts, longestStallMs } = measured;
   latencies.sort((a, b) => a - b);
@@ -67,6 +74,7 @@ export async function drive(server: ServerProcess, scenario: Scenario, load: Loa
     p99: percentile(latencies, 0.99),
     peakRssKb: peak,
     cpuPercent: wall > 0 ? (100 * cpu) / wall : 0,
+    stealPercent: ticks.total > ticksBefore.total ? (100 * (ticks.steal - ticksBefore.steal)) / (ticks.total - ticksBefore.total) : 0,
     statusCounts,
     unexpected: requests - expected + errors + timeouts,
     errors,

@@ -18,6 +18,8 @@ export interface Side {
   peakRssMb: number;
   /** Median CPU use during the full-speed rounds (100 = one core). */
   cpuPercent: number;
+  /** Median share of the machine's CPU stolen by the hypervisor during the full-speed rounds, %. */
+  stealPercent: number;
   /** Responses with another status than expected, socket errors and timeouts, over all runs. */
   unexpected: number;
   runs: RunStats[];
@@ -57,6 +59,7 @@ export function summarize(label: string, runs: RunStats[], fixedRuns: RunStats[]
     fixedP99: median(fixedRuns.map((r) => r.p99)),
     peakRssMb: Math.max(...runs.map((r) => r.peakRssKb), ...fixedRuns.map((r) => r.peakRssKb)) / 1024,
     cpuPercent: median(runs.map((r) => r.cpuPercent)),
+    stealPercent: median(runs.map((r) => r.stealPercent)),
     unexpected: [...runs, ...fixedRuns].reduce((sum, r) => sum + r.unexpected, 0),
     runs,
     fixedRuns,
@@ -70,12 +73,13 @@ function row(cells: readonly string[], widths: readonly number[], leftAligned = 
   return cells.map((cell, i) => (i < leftAligned ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
 }
 
-const HEAD = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', '@rate r/s', 'p50 ms', 'p99 ms', 'RSS MB', 'CPU %', 'bad'];
-const WIDTHS = [22, 9, 8, 7, 7, 9, 7, 7, 7, 6, 5];
+const HEAD = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', '@rate r/s', 'p50 ms', 'p99 ms', 'RSS MB', 'CPU %', 'steal %', 'bad'];
+const WIDTHS = [22, 9, 8, 7, 7, 9, 7, 7, 7, 6, 7, 5];
 
 /**
  * The results table: per scenario the two servers at full speed (requests per second, latency), the
- * same at a fixed rate both can sustain (latency at equal load), peak memory, CPU and bad responses;
+ * same at a fixed rate both can sustain (latency at equal load), peak memory, CPU, the machine's
+ * stolen CPU (a noisy neighbour) and bad responses;
  * then the ratio row with the targets' verdicts.
  */
 export function resultsTable(results: readonly ScenarioResult[]): string {
@@ -95,6 +99,7 @@ export function resultsTable(results: readonly ScenarioResult[]): string {
             num(side.fixedP99, 2),
             num(side.peakRssMb, 1),
             num(side.cpuPercent),
+            num(side.stealPercent),
             String(side.unexpected),
           ],
           WIDTHS,
@@ -114,6 +119,7 @@ export function resultsTable(results: readonly ScenarioResult[]): string {
           '',
           num(result.fixedP99Ratio, 2),
           num(result.gatehouse.peakRssMb / result.baseline.peakRssMb, 2),
+          '',
           '',
           '',
         ],

@@ -234,7 +234,7 @@ function describeRun(label: string, stats: RunStats): string {
   const stall = (stats.clientStallMs ?? 0) > STALL_WARNING_MS ? `  (client stalled ${stats.clientStallMs!.toFixed(0)} ms)` : '';
   return (
     `${label.padEnd(9)} ${stats.rps.toFixed(0).padStart(7)} req/s  p50 ${stats.p50.toFixed(2).padStart(6)} ms  ` +
-    `p99 ${stats.p99.toFixed(2).padStart(6)} ms  CPU ${stats.cpuPercent.toFixed(0).padStart(3)}%${bad}${stall}`
+    `p99 ${stats.p99.toFixed(2).padStart(6)} ms  CPU ${stats.cpuPercent.toFixed(0).padStart(3)}%  steal ${stats.stealPercent.toFixed(0).padStart(2)}%${bad}${stall}`
   );
 }
 
@@ -312,7 +312,8 @@ async function compare(config: Config): Promise<number> {
   notes.push(
     'req/s, p50, p99: medians over the rounds at full speed; "@rate": the same at a fixed rate (70% of the slower server\'s), ' +
       'where p99 is compared at equal load. RSS: peak during the runs. CPU: 100 = one core; well under 100 means the ' +
-      'load generator (on the same machine) rather than the server was the limit. bad: unexpected statuses, errors, timeouts.',
+      'load generator (on the same machine) rather than the server was the limit. steal: the machine\'s CPU time the ' +
+      'hypervisor gave to other guests; rounds with much of it ran on a slower machine. bad: unexpected statuses, errors, timeouts.',
   );
   for (const note of notes) console.log(`* ${note}`);
   if (config.cpuProf !== null) {

@@ -125,3 +125,10 @@ export function cpuSeconds(pids: readonly number[]): number {
   }
   return ticks / TICKS_PER_SECOND;
 }
+
+/** The machine's CPU ticks since boot, all CPUs summed: in total, and stolen by the hypervisor. */
+export function machineTicks(): { total: number; steal: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+  return { total: fields.slice(0, 8).reduce((sum, n) => sum + n, 0), steal: fields[7] ?? 0 };
+}
