@@ -30,9 +30,18 @@ export type AuthenticationPolicy = BaseAuthentication | (new () => BaseAuthentic
  * Splits an Authorization header on runs of ASCII whitespace, as Python's `bytes.split()`: other
  * characters JavaScript calls whitespace (a latin-1 no-break space) stay part of the parts.
  */
-export function authorizationParts(request: Request): string[] {
+export function authorizationParts(request: Request): readonly string[] {
   const header = request.header('authorization');
-  if (!header) return [];
+  if (!header) return NO_PARTS;
+  // What clients send, `Scheme credentials` with one space, is split without regular expressions.
+  const space = header.indexOf(' ');
+  if (space > 0 && space < header.length - 1 && !ASCII_WHITESPACE.test(header) && header.indexOf(' ', space + 1) === -1) {
+    return [header.slice(0, space), header.slice(space + 1)];
+  }
   const trimmed = header.replace(/^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g, '');
-  return trimmed === '' ? [] : trimmed.split(/[ \t\n\r\v\f]+/);
+  return trimmed === '' ? NO_PARTS : trimmed.split(/[ \t\n\r\v\f]+/);
 }
+
+/** Whitespace other than a plain space, which only the general split handles. */
+const ASCII_WHITESPACE = /[\t\n\r\v\f]/;
+const NO_PARTS: readonly string[] = [];
