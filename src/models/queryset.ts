@@ -42,7 +42,8 @@ type Condition =
   | { readonly kind: 'and' | 'or'; readonly children: readonly Condition[] }
   | { readonly kind: 'not'; readonly child: Condition };
 
-type Where<F extends FieldMap> = { readonly callback: WhereCallback<F> } | { readonly condition: Condition };
+/** A filter; a condition's shape (see `shapeOf`) is worked out once, when the filter is added. */
+type Where<F extends FieldMap> = { readonly callback: WhereCallback<F> } | { readonly condition: Condition; readonly shape: string | null };
 
 interface State<F extends FieldMap> {
   readonly wheres: readonly Where<F>[];
@@ -52,6 +53,8 @@ interface State<F extends FieldMap> {
   readonly only: Only | undefined;
   readonly limit: number | undefined;
   readonly offset: number | undefined;
+  /** The part of the shape that does not depend on the filters: kept while only filters are added. */
+  readonly tail: string;
 }
 
 /** What `only()` loads besides the primary keys and the keys of selected relations. */
@@ -132,7 +135,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
 
   constructor(model: Model<F>, state?: State<F>) {
     this.model = model;
-    this.#state = state ?? { wheres: [], ordering: undefined, related: [], only: undefined, limit: undefined, offset: undefined };
+    this.#state = state ?? { wheres: [], ordering: undefined, related: [], only: undefined, limit: undefined, offset: undefined, tail: '||||' };
   }
 
   /**
@@ -143,10 +146,12 @@ export class QuerySet<F extends FieldMap = FieldMap> {
   where(callback: WhereCallback<F>): QuerySet<F>;
   where(column: ColumnName<F>, op: ComparisonOperatorExpression, value: unknown): QuerySet<F>;
   where(first: WhereCallback<F> | ColumnName<F> | Q, op?: ComparisonOperatorExpression, value?: unknown): QuerySet<F> {
-    const where: Where<F> =
-      typeof first === 'function'
-        ? { callback: first }
-        : { condition: isQ(first) ? this.#resolve(first) : { kind: 'compare', field: this.#field(first), op: op!, value } };
+    let where: Where<F>;
+    if (typeof first === 'function') where = { callback: first };
+    else {
+      const condition: Condition = isQ(first) ? this.#resolve(first) : { kind: 'compare', field: this.#field(first), op: op!, value };
+      where = { condition, shape: shapeOf(condition) };
+    }
     return this.#with({ wheres: [...this.#state.wheres, where] });
   }
 
@@ -232,8 +237,14 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return (await db.select(this.#compile(db, 'exists'))).length > 0;
   }
 
-  #with(changes: Partial<State<F>>): QuerySet<F> {
-    return new QuerySet(this.model, { ...this.#state, ...changes });
+  #with(changes: Partial<Omit<State<F>, 'tail'>>): QuerySet<F> {
+    const state = { ...this.#state, ...changes };
+    // Filters are what a per-request getQueryset() adds: only a change to the rest rebuilds the tail.
+    if (!('wheres' in changes && Object.keys(changes).length === 1)) {
+      const { ordering, related, only, limit, offset } = state;
+      state.tail = `${ordering === undefined ? '' : ordering.join(',')}|${related.join(',')}|${only?.key ?? ''}|${limit ?? ''}|${offset ?? ''}`;
+    }
+    return new QuerySet(this.model, state);
   }
 
   #resolve(q: Q): Condition {
@@ -295,15 +306,13 @@ export class QuerySet<F extends FieldMap = FieldMap> {
    * SQL opaque (or a value is itself an SQL expression).
    */
   #shape(): string | null {
-    const { wheres, ordering, related, only, limit, offset } = this.#state;
+    const { wheres, tail } = this.#state;
     let shape = '';
     for (const where of wheres) {
-      if ('callback' in where) return null;
-      const part = shapeOf(where.condition);
-      if (part === null) return null;
-      shape += `${part};`;
+      if ('callback' in where || where.shape === null) return null;
+      shape += `${where.shape};`;
     }
-    return `${shape}|${ordering === undefined ? '' : ordering.join(',')}|${related.join(',')}|${only?.key ?? ''}|${limit ?? ''}|${offset ?? ''}`;
+    return `${shape}|${tail}`;
   }
 
   /** The filters' values in stored form, in the order their slots were numbered by `#filtered`. */
@@ -500,7 +509,9 @@ function shapeOf(condition: Condition): string | null {
  * compares with a related row by its primary key, as Django's `filter(creator=user)`.
  */
 function encodeOperand(codec: RowCodec, field: ModelField, value: unknown): unknown {
-  const encode = (v: unknown): unknown =>
-    field.related !== undefined && v !== null && typeof v === 'object' ? (v as { id?: unknown }).id : codec.encode(field.column, v);
-  return Array.isArray(value) ? value.map(encode) : encode(value);
+  return Array.isArray(value) ? value.map((v) => encodeValue(codec, field, v)) : encodeValue(codec, field, value);
+}
+
+function encodeValue(codec: RowCodec, field: ModelField, value: unknown): unknown {
+  return field.related !== undefined && value !== null && typeof value === 'object' ? (value as { id?: unknown }).id : codec.encode(field.column, value);
 }
