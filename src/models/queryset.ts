@@ -485,23 +485,34 @@ function shapeOf(condition: Condition): string | null {
     case 'compare': {
       const { field, op, value } = condition;
       if (isExpression(value) || typeof op !== 'string') return null;
-      const operand = slotted(value) ? (Array.isArray(value) ? `[${value.length}]` : '?') : String(value);
-      return `${field.column} ${op} ${operand}`;
+      if (!slotted(value)) return `${field.column} ${op} ${String(value)}`;
+      return Array.isArray(value) ? `${field.column} ${op} [${value.length}]` : comparisonShape(field, op);
     }
     case 'not': {
       const inner = shapeOf(condition.child);
       return inner === null ? null : `not(${inner})`;
     }
     default: {
-      const parts: string[] = [];
-      for (const child of condition.children) {
-        const part = shapeOf(child);
+      let shape = `${condition.kind}(`;
+      for (let i = 0; i < condition.children.length; i++) {
+        const part = shapeOf(condition.children[i]!);
         if (part === null) return null;
-        parts.push(part);
+        shape += i === 0 ? part : `,${part}`;
       }
-      return `${condition.kind}(${parts.join(',')})`;
+      return `${shape})`;
     }
   }
+}
+
+/** `<column> <op> ?`, made once per field and operator: a per-request filter rebuilds its shape. */
+const comparisonShapes = new WeakMap<ModelField, Map<string, string>>();
+
+function comparisonShape(field: ModelField, op: string): string {
+  let byOp = comparisonShapes.get(field);
+  if (byOp === undefined) comparisonShapes.set(field, (byOp = new Map()));
+  let shape = byOp.get(op);
+  if (shape === undefined) byOp.set(op, (shape = `${field.column} ${op} ?`));
+  return shape;
 }
 
 /**
