@@ -15,6 +15,7 @@
 import { APIException } from './exceptions.ts';
 import type { Request } from './request.ts';
 import { actionFor, type APIView } from './views/api-view.ts';
+import type { MaybePromise } from './util/types.ts';
 
 export interface Metadata {
   determineMetadata(request: Request, view: APIView): Promise<Record<string, unknown>>;
@@ -30,7 +31,7 @@ export type ObjectCheck = undefined | { readonly object: unknown } | 'lookup';
 /** The part of a generic view that forms and metadata need: its serializer, and its object lookup. */
 export interface DescribesFields {
   getSerializer(options?: object): { fieldInfo(): Record<string, unknown> };
-  getObject(): Promise<unknown>;
+  getObject(): MaybePromise<unknown>;
 }
 
 export function describesFields(view: APIView): view is APIView & DescribesFields {

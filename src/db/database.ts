@@ -38,9 +38,10 @@ export interface Database {
   /**
    * Runs a compiled SELECT and returns each row as an array of its values in select-list order, which
    * `keys` names. Querysets read rows this way: better-sqlite3 builds an array of many columns in half
-   * the time it builds the object, and the queryset builds its rows from the values anyway.
+   * the time it builds the object, and the queryset builds its rows from the values anyway. Synchronous
+   * when `select` would be.
    */
-  selectValues(query: CompiledQuery, keys: readonly string[]): Promise<unknown[][]>;
+  selectValues(query: CompiledQuery, keys: readonly string[]): unknown[][] | Promise<unknown[][]>;
   /** The URL it was opened from, with any password removed (safe to log). */
   readonly url: string;
   close(): Promise<void>;
@@ -100,8 +101,8 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
     log?.(query.sql);
     return database.prepare(query.sql).all(query.parameters) as R[];
   };
-  const selectValues = async (query: CompiledQuery, keys: readonly string[]): Promise<unknown[][]> => {
-    if (dialect.driver.held > 0) return valuesOf((await kysely.executeQuery<Record<string, unknown>>(query)).rows, keys);
+  const selectValues = (query: CompiledQuery, keys: readonly string[]): unknown[][] | Promise<unknown[][]> => {
+    if (dialect.driver.held > 0) return kysely.executeQuery<Record<string, unknown>>(query).then((result) => valuesOf(result.rows, keys));
     log?.(query.sql);
     return cachedStatement(valueStatements, query.sql, prepareForValues).all(query.parameters) as unknown[][];
   };

@@ -25,6 +25,7 @@ import type { ModelField } from './model-field.ts';
 import type { Columns, ColumnName, ForeignKeyName, Model, OnlyName, OrderTerm, Row } from './model.ts';
 import { parsePk } from './pk.ts';
 import { isQ, type Q } from './q.ts';
+import type { MaybePromise } from '../util/types.ts';
 
 /**
  * The tables a `where` callback may reference: this model's columns are typed; other tables (for
@@ -114,6 +115,13 @@ class RowReader {
 }
 
 const readers = new WeakMap<RowCodec, Map<string, RowReader>>();
+
+/**
+ * The key of QuerySet's synchronous `get`. Not exported from the package: a public method that
+ * returns a promise only sometimes would be a trap; GenericAPIView.getObject, which needs no promise
+ * on SQLite, handles both.
+ */
+export const getNow: unique symbol = Symbol('QuerySet.getNow');
 
 /** Stands for the n-th filter value in compiled SQL; replaced by the value on each run. */
 class Slot {
@@ -223,9 +231,15 @@ export class QuerySet<F extends FieldMap = FieldMap> {
 
   /** The row with this primary key among the queryset's rows; undefined when absent or `pk` is not an integer. */
   async get(db: Database, pk: unknown): Promise<Row<F> | undefined> {
+    return this[getNow](db, pk);
+  }
+
+  /** `get`, synchronous when the database answers synchronously; for the framework's per-request lookup. */
+  [getNow](db: Database, pk: unknown): MaybePromise<Row<F> | undefined> {
     const id = parsePk(pk);
     if (id === undefined) return undefined;
-    return (await this.#rows(db, 'get', id))[0];
+    const rows = this.#rows(db, 'get', id);
+    return rows instanceof Promise ? rows.then((found) => found[0]) : rows[0];
   }
 
   async count(db: Database): Promise<number> {
@@ -421,9 +435,11 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return plugin && this.#state.wheres.some((w) => 'callback' in w) ? query.withPlugin(plugin) : query;
   }
 
-  async #rows(db: Database, execution: 'all' | 'first' | 'get', pk?: number): Promise<Row<F>[]> {
+  /** The rows, synchronously when the database answers synchronously (SQLite's fast path). */
+  #rows(db: Database, execution: 'all' | 'first' | 'get', pk?: number): MaybePromise<Row<F>[]> {
     const reader = this.#reader(db);
-    return reader.read<Row<F>>(await db.selectValues(this.#compile(db, execution, pk), reader.keys));
+    const fetched = db.selectValues(this.#compile(db, execution, pk), reader.keys);
+    return fetched instanceof Promise ? fetched.then((values) => reader.read<Row<F>>(values)) : reader.read<Row<F>>(fetched);
   }
 
   #reader(db: Database): RowReader {

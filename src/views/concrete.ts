@@ -4,6 +4,7 @@
  */
 import type { Request } from '../request.ts';
 import type { Response } from '../response.ts';
+import type { MaybePromise } from '../util/types.ts';
 import { GenericAPIView } from './generics.ts';
 import { CreateModelMixin, DestroyModelMixin, ListModelMixin, RetrieveModelMixin, UpdateModelMixin } from './mixins.ts';
 
@@ -26,7 +27,7 @@ export class ListCreateAPIView extends CreateModelMixin(ListAPIView) {
 }
 
 export class RetrieveAPIView extends RetrieveModelMixin(GenericAPIView) {
-  get(request: Request): Promise<Response> {
+  get(request: Request): MaybePromise<Response> {
     return this.retrieve(request);
   }
 }

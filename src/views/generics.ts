@@ -6,6 +6,8 @@
 import { APIView, type CheckContext, type ViewClass } from './api-view.ts';
 import { ImproperlyConfigured, NotFound } from '../exceptions.ts';
 import type { QuerySet } from '../models/index.ts';
+import { getNow } from '../models/queryset.ts';
+import type { MaybePromise } from '../util/types.ts';
 import type { SerializerClass, Serializer, SerializerOptions } from '../serializers/index.ts';
 
 export interface GenericViewClass extends ViewClass {
@@ -72,9 +74,10 @@ export class GenericAPIView extends APIView {
 
   /**
    * The object named by the URL, or 404; then the object permissions. A malformed lookup value
-   * (`/life/abc/`) is a 404 too, never an error.
+   * (`/life/abc/`) is a 404 too, never an error. Synchronous when the lookup and the permissions are
+   * (SQLite); `await` it either way.
    */
-  async getObject(): Promise<Record<string, unknown>> {
+  getObject(): MaybePromise<Record<string, unknown>> {
     const value = this.kwargs[this.cls.lookupUrlKwarg ?? 'pk'];
     if (value === undefined) {
       throw new ImproperlyConfigured(
@@ -83,14 +86,16 @@ export class GenericAPIView extends APIView {
     }
     const queryset = this.getQueryset();
     const lookupField = this.cls.lookupField ?? 'id';
-    const obj =
-      lookupField === 'id'
-        ? await queryset.get(this.request.app.db, value)
-        : await queryset.where(lookupField, '=', value).first(this.request.app.db);
+    const db = this.request.app.db;
+    const found = lookupField === 'id' ? queryset[getNow](db, value) : queryset.where(lookupField, '=', value).first(db);
+    return found instanceof Promise ? found.then((obj) => this.#permitted(obj)) : this.#permitted(found);
+  }
+
+  #permitted(obj: Record<string, unknown> | undefined): MaybePromise<Record<string, unknown>> {
     if (obj === undefined) throw new NotFound();
     const checking = this.checkObjectPermissions(this.request, obj);
-    if (checking) await checking;
-    this.object = obj as Record<string, unknown>;
-    return this.object;
+    if (checking) return checking.then(() => (this.object = obj));
+    return (this.object = obj);
   }
+
 }

@@ -9,6 +9,7 @@ import { Response } from '../response.ts';
 import { NotFound } from '../exceptions.ts';
 import type { Request } from '../request.ts';
 import type { Serializer } from '../serializers/index.ts';
+import type { MaybePromise } from '../util/types.ts';
 
 // TypeScript's mixin pattern requires a constructor type with `any[]` arguments.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -72,8 +73,13 @@ export function CreateModelMixin<B extends GenericCtor>(Base: B) {
 
 export function RetrieveModelMixin<B extends GenericCtor>(Base: B) {
   abstract class RetrieveModel extends Base {
-    async retrieve(_request: Request): Promise<Response> {
-      const instance = await this.getObject();
+    /** Synchronous when `getObject()` is. */
+    retrieve(_request: Request): MaybePromise<Response> {
+      const instance = this.getObject();
+      return instance instanceof Promise ? instance.then((found) => this.#represent(found)) : this.#represent(instance);
+    }
+
+    #represent(instance: Record<string, unknown>): Response {
       return new Response(this.getSerializer({ instance }).data);
     }
   }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.ts';
 import { ImproperlyConfigured, ValidationError } from '../../src/exceptions.ts';
 import { defineModel, fields as m, Q, registeredModels, type RowOf } from '../../src/models/index.ts';
+import { getNow } from '../../src/models/queryset.ts';
 
 const Author = defineModel('author', {
   username: m.char({ maxLength: 150, unique: true }),
@@ -394,6 +395,24 @@ describe('QuerySet', () => {
     expect(await queued).toEqual(fast);
     expect(fast[0]!.creator!.joined).toBeInstanceOf(Date);
     expect(fast[2]!.reviewer!.is_staff).toBe(false);
+  });
+
+  it('the framework\'s lookup answers without a promise on SQLite, and with one while the connection is held', async () => {
+    await seed();
+    const qs = Survey.objects.only('title', 'creator__username');
+    const now = qs[getNow](db, 3);
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(now).toEqual(await qs.get(db, 3));
+    expect(qs[getNow](db, 'abc')).toBeUndefined();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const holding = db.kysely.transaction().execute(() => gate);
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = qs[getNow](db, 3);
+    expect(queued).toBeInstanceOf(Promise);
+    release();
+    await holding;
+    expect(await queued).toEqual(now);
   });
 
   it('rejects unknown columns and relations when the queryset is declared', () => {
