@@ -25,7 +25,9 @@ export class ContentNegotiator {
   }
 
   select(accept: string | undefined, format: string | undefined): Negotiated {
-    const key = `${format ?? ''}\n${accept ?? ''}`;
+    // Without a format (nearly every request) the Accept value is the key as it is: no string built.
+    // A header value cannot hold a newline, so the two kinds of key cannot collide.
+    const key = format === undefined ? (accept ?? '') : `${format}\n${accept ?? ''}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const result = this.#negotiate(accept, format);
