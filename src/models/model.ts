@@ -269,16 +269,27 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     return record;
   }
 
-  /** Runs a write (synchronous or not), turning a unique-constraint failure into a field's ValidationError. */
-  async #write<T>(codec: RowCodec, write: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs a write, turning a unique-constraint failure into a field's ValidationError; synchronous when
+   * the write is (SQLite's fast path).
+   */
+  #write<T>(codec: RowCodec, write: () => T | Promise<T>): T | Promise<T> {
+    let result;
     try {
-      return await write();
+      result = write();
     } catch (error) {
-      const columns = codec.adapter.uniqueViolation(error);
-      const field = columns === undefined ? undefined : this.meta.field(columns[0]!);
-      if (field === undefined) throw error;
-      throw new ValidationError({ [field.name]: [field.uniqueMessage] }, 'unique');
+      throw this.#writeError(codec, error);
     }
+    if (!(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      throw this.#writeError(codec, error);
+    });
+  }
+
+  #writeError(codec: RowCodec, error: unknown): unknown {
+    const columns = codec.adapter.uniqueViolation(error);
+    const field = columns === undefined ? undefined : this.meta.field(columns[0]!);
+    return field === undefined ? error : new ValidationError({ [field.name]: [field.uniqueMessage] }, 'unique');
   }
 
   #withRelated(row: Record<string, unknown>, related: readonly [string, unknown][]): Row<F> {
