@@ -199,7 +199,9 @@ export class APIView {
       if (throttling) await throttling;
       const handler = this.handlerFor(request.method);
       if (handler === undefined) throw new MethodNotAllowed(request.method);
-      const result = await handler.call(this, request);
+      const returned = handler.call(this, request);
+      // A synchronous answer (a retrieve on SQLite) is not awaited: an await costs a promise and a turn.
+      const result = returned instanceof Promise ? await returned : returned;
       // A RawResponse (a page, a file, a redirect) goes out as it is; anything else is data to render.
       return result instanceof Response || result instanceof RawResponse ? result : new Response(result);
     } catch (error) {
