@@ -138,11 +138,14 @@ export class Gatehouse implements AppContext {
     await this.db.close();
   }
 
-  /** One request through the pipeline; never throws. */
-  async handle(compiled: CompiledRoute, incoming: IncomingRequest, params: Record<string, string>, options?: HandleOptions): Promise<Rendered> {
+  /**
+   * One request through the pipeline; never throws (nor rejects). Synchronous when every step is, as a
+   * read on SQLite is: the HTTP adapter then answers within the socket's read, with no promise.
+   */
+  handle(compiled: CompiledRoute, incoming: IncomingRequest, params: Record<string, string>, options?: HandleOptions): MaybePromise<Rendered> {
     const request = new Request(incoming, this);
     let view: APIView | undefined;
-    let response: Response | RawResponse;
+    let response: MaybePromise<Response | RawResponse>;
     try {
       const format = params.format;
       // A copy only when there is a format suffix to take out: most routes have none.
@@ -156,9 +159,15 @@ export class Gatehouse implements AppContext {
       view.format = format;
       Object.assign(view, compiled.view.initkwargs);
       view.action = actionFor(compiled.view.actions, request.method);
-      response = await view.dispatch(request);
+      response = view.dispatch(request);
     } catch (error) {
       response = this.#errorResponse(error, request);
+    }
+    if (response instanceof Promise) {
+      return response.then(
+        (done) => this.finalize(request, done, view),
+        (error: unknown) => this.finalize(request, this.#errorResponse(error, request), view),
+      );
     }
     return this.finalize(request, response, view);
   }

@@ -73,11 +73,16 @@ export async function gatehouse(
       url: compiled.route.path,
       // Per route, so the plugin form honours the app's limit whatever the host server's is.
       bodyLimit: Math.floor(app.settings.bodyLimit),
-      handler: async (req, reply) => {
+      // Not async: a request Gatehouse answers synchronously (a read on SQLite) is written out within
+      // the socket's read, as a hand-written route would, with no promise and no microtask.
+      handler: (req, reply) => {
         const problem = headerProblem(req);
-        if (problem !== null) return send(reply, await app.handleError(incoming(req, trustProxy), problem));
-        const rendered = await app.handle(compiled, incoming(req, trustProxy), req.params as Record<string, string>, testOptions());
-        return send(reply, rendered);
+        if (problem !== null) return app.handleError(incoming(req, trustProxy), problem).then((rendered) => send(reply, rendered));
+        const rendered = app.handle(compiled, incoming(req, trustProxy), req.params as Record<string, string>, testOptions());
+        if (rendered instanceof Promise) return rendered.then((done) => send(reply, done));
+        send(reply, rendered);
+        // Fastify sends what a synchronous handler returns: it returns nothing, the reply is sent.
+        return undefined;
       },
     });
   }

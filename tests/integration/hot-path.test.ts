@@ -1,12 +1,22 @@
 /**
  * The per-request path stays lean: authenticating a request costs at most one query, and that query
- * is answered from an index (no table scan).
+ * is answered from an index (no table scan); on SQLite a read goes through the whole pipeline
+ * without a promise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery } from 'kysely';
 import { APIClient } from '../../src/testing/index.ts';
 import { openDatabase } from '../../src/db/database.ts';
-import { createApp, SessionAuthentication, TokenAuthentication, type Gatehouse } from '../../src/index.ts';
+import {
+  apiView,
+  createApp,
+  path,
+  SessionAuthentication,
+  TokenAuthentication,
+  BasePermission,
+  type Gatehouse,
+} from '../../src/index.ts';
+import type { IncomingRequest } from '../../src/request.ts';
 import { makePassword } from '../../src/auth/hashers.ts';
 import { demoRoutes } from '../../examples/demo/app.ts';
 import { Life, Survey } from '../../examples/demo/models.ts';
@@ -80,5 +90,81 @@ describe('authentication cost per request', () => {
     await client.logout();
     const run = await queriesFor(() => client.get('/life/1/'));
     expect(run).toHaveLength(1);
+  });
+});
+
+describe('synchronous answers on SQLite', () => {
+  let app: Gatehouse;
+
+  /** Grants after a turn of the event loop, as a permission that looks something up would. */
+  class SlowAllow extends BasePermission {
+    override hasPermission(): Promise<boolean> {
+      return new Promise((resolve) => setImmediate(() => resolve(true)));
+    }
+  }
+
+  beforeAll(async () => {
+    app = await createApp({
+      settings: {
+        secretKey: 'test',
+        defaultAuthenticationClasses: [SessionAuthentication, TokenAuthentication],
+        defaultThrottleRates: { scoped: null },
+      },
+      routes: [
+        ...demoRoutes(),
+        path('/slow/', apiView(['GET'], () => ({ slow: true }), { permissionClasses: [SlowAllow] })),
+        path('/broken/', apiView(['GET'], () => {
+          throw new Error('boom');
+        })),
+      ],
+      models: [Life, Survey],
+      database: openDatabase('sqlite::memory:'),
+    });
+    await app.migrate();
+    await loadFixture(app, SEED);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  function handle(routePath: string, url: string, headers: Record<string, string>, params: Record<string, string> = {}) {
+    const compiled = app.routes.find((r) => r.route.path === routePath);
+    if (compiled === undefined) throw new Error(`no route ${routePath}`);
+    const incoming: IncomingRequest = { method: 'GET', url, headers: { host: 'testserver', ...headers }, body: Buffer.alloc(0), remoteAddress: '127.0.0.1', isSecure: false };
+    return app.handle(compiled, incoming, params);
+  }
+
+  it('a token-authenticated detail read is answered without a promise', () => {
+    const rendered = handle('/life/:pk/', '/life/1/', { authorization: `Token ${TOKENS.alice}` }, { pk: '1' });
+    expect(rendered).not.toBeInstanceOf(Promise);
+    expect((rendered as { status: number }).status).toBe(200);
+    expect(JSON.parse(String((rendered as { body: string }).body))).toMatchObject({ id: 1 });
+  });
+
+  it('an anonymous denial and a 404 are answered without a promise', () => {
+    const denied = handle('/example/', '/example/', {});
+    expect(denied).not.toBeInstanceOf(Promise);
+    expect((denied as { status: number }).status).toBe(403);
+    const missing = handle('/life/:pk/', '/life/999999/', { authorization: `Token ${TOKENS.alice}` }, { pk: '999999' });
+    expect((missing as { status: number }).status).toBe(404);
+  });
+
+  it('an asynchronous permission makes the answer a promise, with the same outcome', async () => {
+    const rendered = handle('/slow/', '/slow/', {});
+    expect(rendered).toBeInstanceOf(Promise);
+    expect(await rendered).toMatchObject({ status: 200, body: '{"slow":true}' });
+  });
+
+  it('a handler that throws synchronously is a logged 500, not an exception out of handle()', () => {
+    const errors: unknown[] = [];
+    const logger = app.logger;
+    app.logger = { ...logger, error: (entry: unknown) => void errors.push(entry) } as typeof logger;
+    try {
+      const rendered = handle('/broken/', '/broken/', {});
+      expect(rendered).toMatchObject({ status: 500, body: '{"detail":"A server error occurred."}' });
+      expect(errors).toHaveLength(1);
+    } finally {
+      app.logger = logger;
+    }
   });
 });
