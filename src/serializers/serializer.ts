@@ -173,7 +173,8 @@ export class Serializer<I extends object = Record<string, unknown>> {
     this.partial = options.partial ?? false;
     this.many = options.many ?? false;
     this.context = options.context ?? {};
-    this.formData = options.formData ?? this.context.request?.isFormData ?? false;
+    // Only input is form data or not: a serializer representing an instance does not look at the request.
+    this.formData = options.formData ?? (this.#hasData && this.context.request?.isFormData === true);
   }
 
   /** This serializer's bound fields. */

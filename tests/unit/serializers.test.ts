@@ -325,6 +325,17 @@ describe('Serializer', () => {
     expect(new Signup({ data: {}, context: { request } }).formData).toBe(true);
   });
 
+  it('reads the form flag only for input: representing an instance does not parse the request', () => {
+    const request = {
+      get isFormData(): boolean {
+        throw new Error('read isFormData');
+      },
+    } as never;
+    const s = new Signup({ instance: { username: 'bob', password: 'pw', newsletter: true }, context: { request } });
+    expect(s.formData).toBe(false);
+    expect(s.data).toEqual({ username: 'bob', age: null, newsletter: true });
+  });
+
   it('skips absent fields on partial validation', async () => {
     const s = new Signup({ data: { password: 'new' }, partial: true });
     expect(await s.isValid()).toBe(true);
