@@ -56,6 +56,8 @@ interface State<F extends FieldMap> {
   readonly offset: number | undefined;
   /** The part of the shape that does not depend on the filters: kept while only filters are added. */
   readonly tail: string;
+  /** Which RowReader reads the rows (relations and `only()`): likewise kept while only filters are added. */
+  readonly readerKey: string;
 }
 
 /** What `only()` loads besides the primary keys and the keys of selected relations. */
@@ -143,7 +145,16 @@ export class QuerySet<F extends FieldMap = FieldMap> {
 
   constructor(model: Model<F>, state?: State<F>) {
     this.model = model;
-    this.#state = state ?? { wheres: [], ordering: undefined, related: [], only: undefined, limit: undefined, offset: undefined, tail: '||||' };
+    this.#state = state ?? {
+      wheres: [],
+      ordering: undefined,
+      related: [],
+      only: undefined,
+      limit: undefined,
+      offset: undefined,
+      tail: '||||',
+      readerKey: '',
+    };
   }
 
   /**
@@ -251,12 +262,13 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return (await db.select(this.#compile(db, 'exists'))).length > 0;
   }
 
-  #with(changes: Partial<Omit<State<F>, 'tail'>>): QuerySet<F> {
+  #with(changes: Partial<Omit<State<F>, 'tail' | 'readerKey'>>): QuerySet<F> {
     const state = { ...this.#state, ...changes };
-    // Filters are what a per-request getQueryset() adds: only a change to the rest rebuilds the tail.
+    // Filters are what a per-request getQueryset() adds: only a change to the rest rebuilds the keys.
     if (!('wheres' in changes && Object.keys(changes).length === 1)) {
       const { ordering, related, only, limit, offset } = state;
       state.tail = `${ordering === undefined ? '' : ordering.join(',')}|${related.join(',')}|${only?.key ?? ''}|${limit ?? ''}|${offset ?? ''}`;
+      state.readerKey = related.length === 0 && only === undefined ? '' : `${related.join(',')}|${only?.key ?? ''}`;
     }
     return new QuerySet(this.model, state);
   }
@@ -446,9 +458,8 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     const codec = codecFor(this.model.meta, db);
     let byRelations = readers.get(codec);
     if (byRelations === undefined) readers.set(codec, (byRelations = new Map()));
-    const { related, only } = this.#state;
-    const key = related.length === 0 && only === undefined ? '' : `${related.join(',')}|${only?.key ?? ''}`;
-    let reader = byRelations.get(key);
+    const { related, only, readerKey } = this.#state;
+    let reader = byRelations.get(readerKey);
     if (reader === undefined) {
       const relations = related.map((name) => {
         const field = this.model.meta.field(name)!;
@@ -457,7 +468,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
         return { name, codec: columns === undefined ? relatedCodec : narrowed(relatedCodec, (field.related as Model).meta.name, columns) };
       });
       const own = only === undefined ? codec : narrowed(codec, this.model.meta.name, [...only.columns, ...related.map((name) => this.model.meta.field(name)!.column)]);
-      byRelations.set(key, (reader = new RowReader(own, relations)));
+      byRelations.set(readerKey, (reader = new RowReader(own, relations)));
     }
     return reader;
   }
