@@ -12,7 +12,7 @@ import type { Request } from '../request.ts';
 import type { MaybePromise } from '../util/types.ts';
 import { ImproperlyConfigured, ParseError, ValidationError } from '../exceptions.ts';
 import type { Redis } from '../db/redis.ts';
-import { DatabaseSessionStore, type SessionStore } from './session-store.ts';
+import { DatabaseSessionStore, type LoadedSession, type SessionStore } from './session-store.ts';
 import { RedisSessionStore } from './redis-session-store.ts';
 import { checkPassword, makePassword, makeUnusablePassword, runDummyHasher } from './hashers.ts';
 import { User, type UserRow } from './user.ts';
@@ -296,18 +296,21 @@ export class Accounts {
     return this.#loadStoredSession(request, key);
   }
 
-  async #loadStoredSession(request: Request, key: string): Promise<{ session: Session; user: User | null }> {
-    const stored = await this.sessions.load(key);
+  /** Synchronous when the store answers synchronously (the database store on SQLite). */
+  #loadStoredSession(request: Request, key: string): MaybePromise<{ session: Session; user: User | null }> {
+    const stored = this.sessions.load(key);
+    return stored instanceof Promise ? stored.then((found) => this.#sessionLoaded(request, key, found)) : this.#sessionLoaded(request, key, stored);
+  }
+
+  #sessionLoaded(request: Request, key: string, stored: LoadedSession | null): MaybePromise<{ session: Session; user: User | null }> {
     const session = new Session(stored === null ? null : key, stored?.data);
     // A cookie naming no live session: the client's cookie is stale and gets deleted on the way out.
     if (stored === null) session.flushed = true;
     request.session = session;
     const row = stored?.user;
     if (!row || !row.is_active || row.id !== session.userId) return { session, user: null };
-    if (!this.#hashMatches(session.get(AUTH_USER_HASH), row.password)) {
-      await this.flush(session);
-      return { session, user: null };
-    }
+    // A password changed since login: the session is over, server-side too.
+    if (!this.#hashMatches(session.get(AUTH_USER_HASH), row.password)) return this.flush(session).then(() => ({ session, user: null }));
     return { session, user: this.#user(row) };
   }
 

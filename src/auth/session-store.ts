@@ -6,6 +6,7 @@
 import type { Database } from '../db/database.ts';
 import { prepare, type Prepared } from '../db/prepared.ts';
 import type { UserRow } from './user.ts';
+import type { MaybePromise } from '../util/types.ts';
 
 export interface LoadedSession {
   readonly data: Record<string, unknown>;
@@ -14,8 +15,11 @@ export interface LoadedSession {
 }
 
 export interface SessionStore {
-  /** The live (unexpired) session under `key` and its user, or null. */
-  load(key: string): Promise<LoadedSession | null>;
+  /**
+   * The live (unexpired) session under `key` and its user, or null. A store may answer synchronously
+   * (the database store on SQLite): session authentication then costs no promise.
+   */
+  load(key: string): MaybePromise<LoadedSession | null>;
   /** Stores a new session. */
   create(key: string, data: Record<string, unknown>, userId: number | null, expiresAt: number): Promise<void>;
   /** Replaces a stored session's data; false when it no longer exists (it must then not be re-created). */
@@ -37,6 +41,12 @@ export function decodeSessionData(text: string): Record<string, unknown> {
   }
 }
 
+function loadedSession(rows: readonly SessionRow[]): LoadedSession | null {
+  const row = rows[0];
+  if (row === undefined) return null;
+  return { data: decodeSessionData(row.session_data), user: row.user_found === null ? null : row };
+}
+
 export class DatabaseSessionStore implements SessionStore {
   readonly #db: Database;
   /** The session and its user in one indexed join: session authentication costs one query. */
@@ -55,10 +65,9 @@ export class DatabaseSessionStore implements SessionStore {
     );
   }
 
-  async load(key: string): Promise<LoadedSession | null> {
-    const [row] = await this.#byKey(key, Date.now());
-    if (row === undefined) return null;
-    return { data: decodeSessionData(row.session_data), user: row.user_found === null ? null : row };
+  load(key: string): MaybePromise<LoadedSession | null> {
+    const rows = this.#byKey(key, Date.now());
+    return rows instanceof Promise ? rows.then(loadedSession) : loadedSession(rows);
   }
 
   async create(key: string, data: Record<string, unknown>, userId: number | null, expiresAt: number): Promise<void> {

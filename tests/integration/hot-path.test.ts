@@ -141,6 +141,15 @@ describe('synchronous answers on SQLite', () => {
     expect(JSON.parse(String((rendered as { body: string }).body))).toMatchObject({ id: 1 });
   });
 
+  it('a session-authenticated detail read is answered without a promise', async () => {
+    const alice = await app.accounts.getUserByUsername('alice');
+    const key = await app.accounts.createSessionFor(alice!);
+    const rendered = handle('/life/:pk/', '/life/1/', { cookie: `sessionid=${key}` }, { pk: '1' });
+    expect(rendered).not.toBeInstanceOf(Promise);
+    expect(rendered).toMatchObject({ status: 200 });
+    expect((rendered as { headers: Record<string, string> }).headers.vary).toContain('Cookie');
+  });
+
   it('an anonymous denial and a 404 are answered without a promise', () => {
     const denied = handle('/example/', '/example/', {});
     expect(denied).not.toBeInstanceOf(Promise);
