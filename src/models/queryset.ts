@@ -153,7 +153,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       limit: undefined,
       offset: undefined,
       tail: '||||',
-      readerKey: '',
+      readerKey: '|',
     };
   }
 
@@ -267,8 +267,8 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     // Filters are what a per-request getQueryset() adds: only a change to the rest rebuilds the keys.
     if (!('wheres' in changes && Object.keys(changes).length === 1)) {
       const { ordering, related, only, limit, offset } = state;
-      state.tail = `${ordering === undefined ? '' : ordering.join(',')}|${related.join(',')}|${only?.key ?? ''}|${limit ?? ''}|${offset ?? ''}`;
-      state.readerKey = related.length === 0 && only === undefined ? '' : `${related.join(',')}|${only?.key ?? ''}`;
+      state.readerKey = `${related.join(',')}|${only?.key ?? ''}`;
+      state.tail = `${ordering === undefined ? '' : ordering.join(',')}|${state.readerKey}|${limit ?? ''}|${offset ?? ''}`;
     }
     return new QuerySet(this.model, state);
   }
