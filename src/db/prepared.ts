@@ -1,8 +1,13 @@
 /**
  * Queries compiled once at start-up and run with new parameters: the per-request path neither builds
  * nor compiles SQL. Build the query with placeholder values in the order the parameters will be given.
+ *
+ * Rows are fetched as lists of values and made into objects of one fixed shape (util/record-builder):
+ * cheaper than letting the driver name every column of every row. So the query must name each column
+ * it selects (`select(['u.id', 'u.username'])`, `select('x as y')`); `selectAll()` is refused at start-up.
  */
-import type { Compilable, CompiledQuery } from 'kysely';
+import { AliasNode, ColumnNode, IdentifierNode, ReferenceNode, SelectQueryNode, type Compilable, type CompiledQuery, type OperationNode } from 'kysely';
+import { recordBuilder } from '../util/record-builder.ts';
 import type { Database } from './database.ts';
 
 /** Runs the query; on SQLite's fast path the rows come back synchronously (see `Database.select`). */
@@ -13,5 +18,26 @@ export function prepare<P extends readonly unknown[], R = Record<string, unknown
   query: Compilable<unknown>,
 ): Prepared<P, R> {
   const compiled = query.compile();
-  return (...params: P) => db.select<R>({ ...compiled, parameters: params } as CompiledQuery<R>);
+  const keys = selectedNames(compiled.query);
+  const build = recordBuilder(keys);
+  const rows = (values: readonly (readonly unknown[])[]): R[] => {
+    const out: R[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = build(values[i]!, 0) as R;
+    return out;
+  };
+  return (...params: P) => {
+    const fetched = db.selectValues({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters: params }, keys);
+    return fetched instanceof Promise ? fetched.then(rows) : rows(fetched);
+  };
+}
+
+/** The names of a select's result columns, in order: a column's name, or its alias. */
+function selectedNames(node: OperationNode): string[] {
+  if (!SelectQueryNode.is(node) || node.selections === undefined) throw new TypeError('prepare() takes a select query with a select list.');
+  return node.selections.map(({ selection }) => {
+    if (AliasNode.is(selection) && IdentifierNode.is(selection.alias)) return selection.alias.name;
+    const column = ReferenceNode.is(selection) ? selection.column : selection;
+    if (ColumnNode.is(column)) return column.column.name;
+    throw new TypeError(`prepare() needs each selected column named (a column or "expression as name"), got ${selection.kind}.`);
+  });
 }

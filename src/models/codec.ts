@@ -5,6 +5,7 @@
 import type { Database, Dialect } from '../db/database.ts';
 import { adapterFor, type Convert, type DialectAdapter } from './dialect.ts';
 import type { ModelField } from './model-field.ts';
+import { recordBuilder, type RecordBuilder } from '../util/record-builder.ts';
 
 export interface ModelShape {
   readonly fields: readonly ModelField[];
@@ -20,6 +21,8 @@ export class RowCodec {
   /** Each column's decoder, by position in `columns`; undefined where the stored value is the value. */
   readonly #decoderAt: readonly (Convert | undefined)[];
   readonly #encoders: ReadonlyMap<string, Convert>;
+  /** Plain rows (no prototype) in one allocation of their final shape. */
+  readonly #build: RecordBuilder | null;
 
   constructor(shape: ModelShape, adapter: DialectAdapter, prototype: object | null = null) {
     this.adapter = adapter;
@@ -33,11 +36,13 @@ export class RowCodec {
       if (encode) encoders.set(field.column, encode);
     }
     this.#encoders = encoders;
+    this.#build = prototype === null ? recordBuilder(this.columns, this.#decoderAt) : null;
   }
 
   /** The row whose columns are `values[offset]`, `values[offset + 1]`, ... in the order of `columns`, decoded. */
   fromValues<R>(values: readonly unknown[], offset: number): R {
-    const row: Record<string, unknown> = this.#prototype === null ? {} : Object.create(this.#prototype);
+    if (this.#build !== null) return this.#build(values, offset) as R;
+    const row: Record<string, unknown> = Object.create(this.#prototype);
     const { columns } = this;
     const decoders = this.#decoderAt;
     for (let i = 0; i < columns.length; i++) {

@@ -1,0 +1,24 @@
+/**
+ * Objects of one fixed shape, built from a list of values: `recordBuilder(['id', 'title'])` makes
+ * `(values, offset) => ({ id: values[offset], title: values[offset + 1] })`, optionally passing each
+ * value through a converter first. Build one per shape, once, and keep it.
+ *
+ * Why generated code: an object filled key by key (`row[key] = value` in a loop) changes its hidden
+ * class at every key, and the loop's one property store serves every model and query of the process,
+ * so V8 falls back to its slow, shared lookup for each store. An object literal is created with its
+ * final shape in one allocation. The keys come from the application's own models and queries, never
+ * from a request, and are written as JSON string literals, so no key can break out of the literal.
+ */
+export type RecordBuilder = (values: readonly unknown[], offset: number) => Record<string, unknown>;
+
+export type Converter = (value: unknown) => unknown;
+
+export function recordBuilder(keys: readonly string[], converters: readonly (Converter | undefined)[] = []): RecordBuilder {
+  const properties = keys.map((key, i) => {
+    const value = converters[i] === undefined ? `values[offset + ${i}]` : `converters[${i}](values[offset + ${i}])`;
+    // `"__proto__": x` in a literal would set the prototype; the computed form defines a property.
+    return `${key === '__proto__' ? `[${JSON.stringify(key)}]` : JSON.stringify(key)}: ${value}`;
+  });
+  const make = new Function('converters', `return (values, offset) => ({ ${properties.join(', ')} });`);
+  return make(converters) as RecordBuilder;
+}
