@@ -19,6 +19,7 @@ import {
   type ValidationContext,
 } from './field.ts';
 import { pyTypeName } from './python.ts';
+import { literalKey } from '../util/record-builder.ts';
 
 export const NON_FIELD_ERRORS = 'non_field_errors';
 
@@ -60,6 +61,8 @@ interface BoundFields {
   readonly all: readonly Field[];
   readonly writable: readonly Field[];
   readonly readable: readonly Field[];
+  /** `toRepresentation` for this class's fields (see `representer`). */
+  readonly represent: (instance: object) => Representation;
 }
 
 const boundFields = new WeakMap<typeof Serializer, BoundFields>();
@@ -70,15 +73,42 @@ function bindFields(serializer: typeof Serializer): BoundFields {
     const fields: Record<string, Field> = {};
     for (const [name, field] of Object.entries(serializer.buildFields())) fields[name] = field.bind(name);
     const all = Object.values(fields);
-    bound = {
-      fields,
-      all,
-      writable: all.filter((f) => !f.readOnly),
-      readable: all.filter((f) => !f.writeOnly),
-    };
+    const readable = all.filter((f) => !f.writeOnly);
+    bound = { fields, all, writable: all.filter((f) => !f.readOnly), readable, represent: representer(readable) };
     boundFields.set(serializer, bound);
   }
   return bound;
+}
+
+/**
+ * An instance's representation, generated once per serializer class: each readable field's value in
+ * order (`getAttribute`, then `toRepresentation` unless null), returned as one object literal.
+ *
+ * Why generated: a representation filled key by key changes its hidden class at every field, and the
+ * one loop shared by every serializer of the process sees every field class, so V8 takes its slow,
+ * generic path for each call and store. Here every field has its own call sites and the object is made
+ * in its final shape. Field names are written as JSON string literals: they cannot break out of the code.
+ */
+function representer(readable: readonly Field[]): (instance: object) => Representation {
+  const steps = readable.map(
+    (_, i) =>
+      `const a${i} = f${i}.getAttribute(instance);\n` +
+      `const v${i} = a${i} === SKIP ? ((skipped = true), SKIP) : a${i} === null || a${i} === undefined ? null : f${i}.toRepresentation(a${i});`,
+  );
+  const values = readable.map((_, i) => `v${i}`).join(', ');
+  const literal = readable.map((field, i) => `${literalKey(field.fieldName)}: v${i}`).join(', ');
+  const code =
+    `${readable.map((_, i) => `const f${i} = fields[${i}];`).join('\n')}\n` +
+    `return (instance) => {\nlet skipped = false;\n${steps.join('\n')}\n` +
+    `return skipped ? withoutSkipped(fields, [${values}]) : { ${literal} };\n};`;
+  return new Function('fields', 'SKIP', 'withoutSkipped', code)(readable, SKIP, withoutSkipped) as (instance: object) => Representation;
+}
+
+/** The representation when a field is skipped (DRF's SkipField): the other fields, in order. */
+function withoutSkipped(fields: readonly Field[], values: readonly unknown[]): Representation {
+  const representation: Representation = {};
+  for (let i = 0; i < fields.length; i++) if (values[i] !== SKIP) representation[fields[i]!.fieldName] = values[i];
+  return representation;
 }
 
 function isMapping(data: unknown): data is Readonly<Record<string, unknown>> {
@@ -275,14 +305,7 @@ export class Serializer<I extends object = Record<string, unknown>> {
 
   /** One instance as its representation. */
   toRepresentation(instance: object): Representation {
-    const representation: Representation = {};
-    for (const field of this.#fields.readable) {
-      const attribute = field.getAttribute(instance);
-      if (attribute === SKIP) continue;
-      representation[field.fieldName] =
-        attribute === null || attribute === undefined ? null : field.toRepresentation(attribute);
-    }
-    return representation;
+    return this.#fields.represent(instance);
   }
 
   /** The validation pipeline: fields, then `validate`. */

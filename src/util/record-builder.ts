@@ -16,9 +16,13 @@ export type Converter = (value: unknown) => unknown;
 export function recordBuilder(keys: readonly string[], converters: readonly (Converter | undefined)[] = []): RecordBuilder {
   const properties = keys.map((key, i) => {
     const value = converters[i] === undefined ? `values[offset + ${i}]` : `converters[${i}](values[offset + ${i}])`;
-    // `"__proto__": x` in a literal would set the prototype; the computed form defines a property.
-    return `${key === '__proto__' ? `[${JSON.stringify(key)}]` : JSON.stringify(key)}: ${value}`;
+    return `${literalKey(key)}: ${value}`;
   });
   const make = new Function('converters', `return (values, offset) => ({ ${properties.join(', ')} });`);
   return make(converters) as RecordBuilder;
+}
+
+/** A key for generated object literal code: `"__proto__": x` would set the prototype, so it is computed. */
+export function literalKey(key: string): string {
+  return key === '__proto__' ? `[${JSON.stringify(key)}]` : JSON.stringify(key);
 }

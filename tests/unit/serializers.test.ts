@@ -362,6 +362,27 @@ describe('Serializer', () => {
     expect(new Row({ instance: rows[0] }).data).toEqual({ id: 1, owner: 'ann', when: '2024-05-01T12:00:00Z' });
   });
 
+  it('leaves out a skipped field, keeps the order of the others and reads each field once', () => {
+    const reads: string[] = [];
+    class Counted extends ReadOnlyField {
+      override getAttribute(instance: unknown): unknown {
+        reads.push(this.fieldName);
+        return super.getAttribute(instance);
+      }
+    }
+    class Row extends Serializer {
+      static override declaredFields = {
+        first: new Counted(),
+        nickname: new CharField({ required: false }),
+        last: new Counted(),
+      };
+    }
+    const data = new Row({ instance: { first: 'a', last: 'z' } }).data as Record<string, unknown>;
+    expect(Object.keys(data)).toEqual(['first', 'last']);
+    expect(reads).toEqual(['first', 'last']);
+    expect(new Row({ instance: { first: 'a', nickname: 'n', last: 'z' } }).data).toEqual({ first: 'a', nickname: 'n', last: 'z' });
+  });
+
   it('shares bound fields across instances', () => {
     expect(new Signup().fields).toBe(new Signup().fields);
     expect(Signup.fieldMap().username!.label).toBe('Username');
