@@ -158,7 +158,7 @@ export class Gatehouse implements AppContext {
       request.kwargs = kwargs;
       view.format = format;
       Object.assign(view, compiled.view.initkwargs);
-      view.action = actionFor(compiled.view.actions, request.method);
+      view.action = actionFor(compiled.view, request.method);
       response = view.dispatch(request);
     } catch (error) {
       response = this.#errorResponse(error, request);

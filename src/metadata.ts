@@ -47,7 +47,7 @@ export async function overrideMethod<T>(view: APIView, request: Request, method:
   const { request: original, action } = view;
   const probe = request.withMethod(method);
   view.request = probe;
-  view.action = actionFor(view.compiled.actions, method);
+  view.action = actionFor(view.compiled, method);
   try {
     return await fn(probe);
   } finally {

@@ -183,14 +183,14 @@ function instantiate(compiled: CompiledView, method: string, request: Request): 
   view.compiled = compiled;
   view.kwargs = {};
   Object.assign(view, compiled.initkwargs);
-  view.action = actionFor(compiled.actions, method);
+  view.action = actionFor(compiled, method);
   view.request = request;
   return view;
 }
 
 /** The viewset's action, else the one DRF's schema generator infers from the method. */
 function actionOf(compiled: CompiledView, method: string, view: APIView, detail: boolean): string {
-  const mapped = actionFor(compiled.actions, method);
+  const mapped = actionFor(compiled, method);
   if (mapped !== undefined) return mapped;
   switch (method) {
     case 'GET':

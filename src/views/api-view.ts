@@ -92,6 +92,10 @@ export interface CompiledView {
   /** Extra properties set on each instance (a router's `suffix`, `basename`, `detail`...). */
   readonly initkwargs: Readonly<Record<string, unknown>>;
   readonly allowedMethods: readonly string[];
+  /** DRF's `view.action` by HTTP method (uppercase): the viewset's mapping, `metadata` for OPTIONS. */
+  readonly actionByMethod: ReadonlyMap<string, string>;
+  /** The name of the method that handles each allowed HTTP method (uppercase): an action, or `get` for HEAD. */
+  readonly handlerByMethod: ReadonlyMap<string, string>;
   readonly allowHeader: string;
   readonly vary: string | undefined;
 }
@@ -174,15 +178,8 @@ export class APIView {
 
   /** The handler for an HTTP method, or undefined when the view does not answer it. */
   handlerFor(method: string): Handler | undefined {
-    const name = method.toLowerCase();
-    if (!this.compiled.allowedMethods.includes(method)) return undefined;
-    const actions = this.compiled.actions;
-    if (actions !== undefined && name !== 'options') {
-      const action = actionFor(actions, method);
-      return action === undefined ? undefined : ((this as unknown as Record<string, Handler>)[action] as Handler);
-    }
-    const handler = (this as unknown as Record<string, Handler | undefined>)[name === 'head' ? 'get' : name];
-    return handler;
+    const name = this.compiled.handlerByMethod.get(method);
+    return name === undefined ? undefined : (this as unknown as Record<string, Handler | undefined>)[name];
   }
 
   /**
@@ -334,11 +331,9 @@ export class APIView {
   }
 }
 
-/** DRF's `view.action`: `metadata` for OPTIONS, the mapped action, or undefined for an unmapped method. */
-export function actionFor(actions: Readonly<Record<string, string>> | undefined, method: string): string | undefined {
-  if (actions === undefined) return undefined;
-  if (method === 'OPTIONS') return 'metadata';
-  return actions[method.toLowerCase()] ?? (method === 'HEAD' ? actions.get : undefined);
+/** DRF's `view.action`: `metadata` for OPTIONS, the mapped action, or undefined for an unmapped method (or a plain view). */
+export function actionFor(view: CompiledView, method: string): string | undefined {
+  return view.actionByMethod.get(method);
 }
 
 /** A RawResponse (a page, a file, a redirect) goes out as it is; anything else is data to render. */

@@ -107,15 +107,37 @@ export function compileView(
     );
   }
   viewClass.check?.({ view: viewClass, policies, actions: options.actions });
+  const actionByMethod = actionTable(options.actions);
   return {
     viewClass,
     policies,
     actions: options.actions,
     initkwargs: options.initkwargs ?? {},
     allowedMethods,
+    actionByMethod,
+    handlerByMethod: new Map(
+      allowedMethods.map((method) => [
+        method,
+        options.actions !== undefined && method !== 'OPTIONS' ? actionByMethod.get(method)! : method === 'HEAD' ? 'get' : method.toLowerCase(),
+      ]),
+    ),
     allowHeader: allowedMethods.join(', '),
     vary: renderers.length > 1 ? 'Accept' : undefined,
   };
+}
+
+/**
+ * DRF's `view.action` for each HTTP method a viewset's route maps, worked out once: the per-request
+ * path looks the method up instead of lowercasing it. HEAD falls back to GET's action; OPTIONS is
+ * `metadata`. A plain view (no actions) has none.
+ */
+function actionTable(actions: Readonly<Record<string, string>> | undefined): ReadonlyMap<string, string> {
+  const table = new Map<string, string>();
+  if (actions === undefined) return table;
+  for (const [method, action] of Object.entries(actions)) table.set(method.toUpperCase(), action);
+  if (!table.has('HEAD') && actions.get !== undefined) table.set('HEAD', actions.get);
+  table.set('OPTIONS', 'metadata');
+  return table;
 }
 
 /** DRF's `allowed_methods`: the methods with a handler, in `http_method_names` order; OPTIONS always. */

@@ -695,6 +695,10 @@ describe('permissions over HTTP', () => {
       as(null);
       expect((await client.options('/per-action/')).status).toBe(200);
       expect(PerActionNotes.actionsSeen[0]).toBe('metadata');
+      // HEAD runs GET's action, answered by its handler.
+      PerActionNotes.actionsSeen = [];
+      expect((await client.request('HEAD', '/per-action/')).status).toBe(200);
+      expect(PerActionNotes.actionsSeen).toEqual(['list']);
       // PUT on the list route maps to no action: the write branch applies (401), before the 405.
       PerActionNotes.actionsSeen = [];
       expect((await client.put('/per-action/', { title: 'x' })).status).toBe(401);
