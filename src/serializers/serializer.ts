@@ -196,7 +196,8 @@ export class Serializer<I extends object = Record<string, unknown>> {
   #data: SerializedData | undefined;
 
   constructor(options: SerializerOptions<I> = {}) {
-    this.#fields = bindFields(this.constructor as typeof Serializer);
+    // new.target, not this.constructor: no property lookup on an instance of whichever class this is.
+    this.#fields = bindFields(new.target as typeof Serializer);
     this.#hasData = options.data !== undefined;
     this.initialData = options.data;
     this.instance = options.instance ?? undefined;

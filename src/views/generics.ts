@@ -69,7 +69,15 @@ export class GenericAPIView extends APIView {
 
   getSerializer(options: Omit<SerializerOptions, 'context'> = {}): Serializer {
     const SerializerClass = this.getSerializerClass();
-    return new SerializerClass({ ...options, context: this.getSerializerContext() });
+    // Options of one shape whatever the caller passed, so the serializer's constructor reads them cheaply.
+    return new SerializerClass({
+      data: options.data,
+      instance: options.instance,
+      partial: options.partial,
+      many: options.many,
+      formData: options.formData,
+      context: this.getSerializerContext(),
+    });
   }
 
   /**
