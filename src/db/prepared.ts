@@ -20,11 +20,8 @@ export function prepare<P extends readonly unknown[], R = Record<string, unknown
   const compiled = query.compile();
   const keys = selectedNames(compiled.query);
   const build = recordBuilder(keys);
-  const rows = (values: readonly (readonly unknown[])[]): R[] => {
-    const out: R[] = new Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = build(values[i]!, 0) as R;
-    return out;
-  };
+  const row = (values: readonly unknown[]): R => build(values, 0) as R;
+  const rows = (fetched: readonly (readonly unknown[])[]): R[] => fetched.map(row);
   return (...params: P) => {
     const fetched = db.selectValues({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters: params }, keys);
     return fetched instanceof Promise ? fetched.then(rows) : rows(fetched);

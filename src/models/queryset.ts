@@ -102,18 +102,17 @@ class RowReader {
   }
 
   read<R>(fetched: readonly (readonly unknown[])[]): R[] {
-    const rows: R[] = new Array(fetched.length);
-    for (let i = 0; i < fetched.length; i++) {
-      const values = fetched[i]!;
-      const row = this.codec.fromValues<Record<string, unknown>>(values, 0);
-      // A related row's `id` comes first among its columns: null there means the key was null.
-      for (const relation of this.relations) {
-        row[relation.name] = values[relation.offset] === null ? null : relation.codec.fromValues(values, relation.offset);
-      }
-      rows[i] = row as R;
-    }
-    return rows;
+    return fetched.map(this.#row) as R[];
   }
+
+  readonly #row = (values: readonly unknown[]): Record<string, unknown> => {
+    const row = this.codec.fromValues<Record<string, unknown>>(values, 0);
+    // A related row's `id` comes first among its columns: null there means the key was null.
+    for (const relation of this.relations) {
+      row[relation.name] = values[relation.offset] === null ? null : relation.codec.fromValues(values, relation.offset);
+    }
+    return row;
+  };
 }
 
 const readers = new WeakMap<RowCodec, Map<string, RowReader>>();
@@ -171,7 +170,7 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       const condition: Condition = isQ(first) ? this.#resolve(first) : { kind: 'compare', field: this.#field(first), op: op!, value };
       where = { condition, shape: shapeOf(condition) };
     }
-    return this.#with({ wheres: [...this.#state.wheres, where] });
+    return this.#withWheres([...this.#state.wheres, where]);
   }
 
   /** The first call replaces the model's default ordering; later calls add tie-breakers. */
@@ -262,15 +261,17 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return (await db.select(this.#compile(db, 'exists'))).length > 0;
   }
 
-  #with(changes: Partial<Omit<State<F>, 'tail' | 'readerKey'>>): QuerySet<F> {
-    const state = { ...this.#state, ...changes };
-    // Filters are what a per-request getQueryset() adds: only a change to the rest rebuilds the keys.
-    if (!('wheres' in changes && Object.keys(changes).length === 1)) {
-      const { ordering, related, only, limit, offset } = state;
-      state.readerKey = `${related.join(',')}|${only?.key ?? ''}`;
-      state.tail = `${ordering === undefined ? '' : ordering.join(',')}|${state.readerKey}|${limit ?? ''}|${offset ?? ''}`;
-    }
-    return new QuerySet(this.model, state);
+  /** A per-request getQueryset() adds filters: they keep the rest of the state, and its keys, as they are. */
+  #withWheres(wheres: readonly Where<F>[]): QuerySet<F> {
+    const { ordering, related, only, limit, offset, tail, readerKey } = this.#state;
+    return new QuerySet(this.model, { wheres, ordering, related, only, limit, offset, tail, readerKey });
+  }
+
+  #with(changes: Partial<Omit<State<F>, 'wheres' | 'tail' | 'readerKey'>>): QuerySet<F> {
+    const { ordering, related, only, limit, offset } = { ...this.#state, ...changes };
+    const readerKey = `${related.join(',')}|${only?.key ?? ''}`;
+    const tail = `${ordering === undefined ? '' : ordering.join(',')}|${readerKey}|${limit ?? ''}|${offset ?? ''}`;
+    return new QuerySet(this.model, { wheres: this.#state.wheres, ordering, related, only, limit, offset, tail, readerKey });
   }
 
   #resolve(q: Q): Condition {
