@@ -150,6 +150,7 @@ function asRendered(body: unknown): string {
 
 /** Headers that must appear exactly once (Host, RFC 9112 §3.2) or at most once (credentials, framing). */
 const SINGLE_HEADERS = ['host', 'authorization', 'content-length'];
+const SINGLE_HEADER_LENGTHS = SINGLE_HEADERS.map((name) => name.length);
 
 /**
  * A 400 for requests whose framing or identity is ambiguous: HTTP/1.1 without Host, or a repeated
@@ -159,8 +160,9 @@ function headerProblem(req: FastifyRequest): APIException | null {
   const raw = req.raw.rawHeaders;
   let seen = 0;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const index = SINGLE_HEADERS.indexOf(name);
+    // Only a name as long as one of them is lowercased and compared: most headers are not.
+    if (!SINGLE_HEADER_LENGTHS.includes(raw[i]!.length)) continue;
+    const index = SINGLE_HEADERS.indexOf(raw[i]!.toLowerCase());
     if (index === -1) continue;
     const bit = 1 << index;
     if (seen & bit) return new ParseError(`Malformed request: more than one ${raw[i]} header.`);
