@@ -75,7 +75,17 @@ type Execution = 'all' | 'first' | 'count' | 'exists' | 'get';
 
 interface Compiled {
   readonly kysely: Kysely<AnyDB>;
-  readonly queries: Partial<Record<Execution, CompiledQuery>>;
+  readonly queries: Partial<Record<Execution, Shared>>;
+}
+
+/** A compiled query as the caches keep it: whether it has slots to bind is known once, not per run. */
+interface Shared {
+  readonly query: CompiledQuery;
+  readonly slotted: boolean;
+}
+
+function shareable(query: CompiledQuery): Shared {
+  return { query, slotted: query.parameters.some((p) => p instanceof Slot || p === PK_PARAMETER) };
 }
 
 /**
@@ -133,7 +143,7 @@ class Slot {
 const PK_PARAMETER = Object.freeze({});
 
 /** Compiled queries by Kysely instance, model and shape (see `#shape`), shared by every QuerySet. */
-const shared = new WeakMap<Kysely<AnyDB>, WeakMap<Model, Map<string, CompiledQuery>>>();
+const shared = new WeakMap<Kysely<AnyDB>, WeakMap<Model, Map<string, Shared>>>();
 /** Shapes are few in practice; a cap keeps an unusual app (a shape per offset) from growing without end. */
 const SHARED_LIMIT = 1_000;
 
@@ -299,47 +309,46 @@ export class QuerySet<F extends FieldMap = FieldMap> {
 
   /** The query for `execution`, compiled or reused (see the module comment), with this queryset's values bound. */
   #compile(db: Database, execution: Execution, pk?: number): CompiledQuery {
-    const shape = this.#shape();
-    let compiled: CompiledQuery;
-    if (shape === null) {
-      compiled = this.#cache(db).queries[execution] ??= this.#build(db, execution).compile();
+    const key = this.#shape(execution);
+    let compiled: Shared;
+    if (key === null) {
+      compiled = this.#cache(db).queries[execution] ??= shareable(this.#build(db, execution).compile());
     } else {
       let byModel = shared.get(db.kysely);
       if (byModel === undefined) shared.set(db.kysely, (byModel = new WeakMap()));
       let queries = byModel.get(this.model as Model);
       if (queries === undefined) byModel.set(this.model as Model, (queries = new Map()));
-      const key = `${execution}|${shape}`;
       const found = queries.get(key);
       if (found === undefined) {
         if (queries.size >= SHARED_LIMIT) queries.clear();
-        compiled = this.#build(db, execution).compile();
+        compiled = shareable(this.#build(db, execution).compile());
         queries.set(key, compiled);
       } else compiled = found;
     }
-    const parameters = compiled.parameters;
-    if (!parameters.some(isPlaceholder)) return compiled;
+    if (!compiled.slotted) return compiled.query;
+    const parameters = compiled.query.parameters;
     const values = this.#values(db);
     const bound: unknown[] = new Array(parameters.length);
     for (let i = 0; i < parameters.length; i++) {
       const p = parameters[i];
       bound[i] = p instanceof Slot ? values[p.index] : p === PK_PARAMETER ? pk : p;
     }
-    return { ...compiled, parameters: bound };
+    return { ...compiled.query, parameters: bound };
   }
 
   /**
-   * What decides the SQL apart from the slotted values: each comparison's column, operator, and how
-   * many values it takes; the ordering, relations and slicing. Null when a callback filter makes the
-   * SQL opaque (or a value is itself an SQL expression).
+   * What decides the SQL apart from the slotted values, as the key of the shared cache: the execution;
+   * each comparison's column, operator, and how many values it takes; the ordering, relations and
+   * slicing. Null when a callback filter makes the SQL opaque (or a value is itself an SQL expression).
    */
-  #shape(): string | null {
+  #shape(execution: Execution): string | null {
     const { wheres, tail } = this.#state;
-    let shape = '';
+    let shape = execution;
     for (const where of wheres) {
       if ('callback' in where || where.shape === null) return null;
-      shape += `${where.shape};`;
+      shape += `|${where.shape}`;
     }
-    return `${shape}|${tail}`;
+    return `${shape}||${tail}`;
   }
 
   /** The filters' values in stored form, in the order their slots were numbered by `#filtered`. */
@@ -490,10 +499,6 @@ function collectValues(codec: RowCodec, condition: Condition, values: unknown[])
     else values.push(operand);
   } else if (condition.kind === 'not') collectValues(codec, condition.child, values);
   else for (const child of condition.children) collectValues(codec, child, values);
-}
-
-function isPlaceholder(parameter: unknown): boolean {
-  return parameter instanceof Slot || parameter === PK_PARAMETER;
 }
 
 /**
