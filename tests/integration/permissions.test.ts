@@ -35,6 +35,7 @@ import {
 } from '../../src/index.ts';
 import type { Model, FieldMap } from '../../src/models/index.ts';
 import { ANONYMOUS, User } from '../../src/auth/user.ts';
+import { NotFound, PermissionDenied } from '../../src/exceptions.ts';
 import type { APIView as APIViewType } from '../../src/views/api-view.ts';
 import { APIClient } from '../../src/testing/index.ts';
 import { demoApp, TOKENS } from '../helpers.ts';
@@ -392,6 +393,29 @@ class PlainDenyView extends capturing(APIView) {
   }
 }
 
+/** Hides what it refuses: its denial is a 404, as a view that must not reveal what exists answers. */
+class HiddenView extends APIView {
+  static override permissionClasses = [IsAuthenticated];
+  override permissionDenied(): never {
+    throw new NotFound();
+  }
+  get(): Response {
+    return new Response('seen');
+  }
+}
+
+/** Adds a check of its own after DRF's. */
+class ExtraCheckView extends APIView {
+  static override permissionClasses = [AllowAny];
+  override checkPermissions(request: Request) {
+    super.checkPermissions(request);
+    if (request.header('x-blocked') !== undefined) throw new PermissionDenied('Blocked.');
+  }
+  get(): Response {
+    return new Response('ok');
+  }
+}
+
 class NoAuthCustomDenyView extends APIView {
   static override authenticationClasses = [];
   static override permissionClasses = [DenyWithCode];
@@ -452,6 +476,8 @@ describe('permissions over HTTP', () => {
         ...router.urls,
         path('/custom-deny/', CustomDenyView),
         path('/plain-deny/', PlainDenyView),
+        path('/hidden/', HiddenView),
+        path('/extra-check/', ExtraCheckView),
         path('/no-auth-custom-deny/', NoAuthCustomDenyView),
         path('/composed-deny/', ComposedDenyView),
       ],
@@ -646,6 +672,23 @@ describe('permissions over HTTP', () => {
       const response = await client.get('/composed-deny/');
       expect(response.status).toBe(403);
       expect(response.data).toEqual({ detail: DEFAULT_DENIAL });
+    });
+
+    it('an override of permissionDenied decides the answer to a denial', async () => {
+      as(null);
+      const hidden = await client.get('/hidden/');
+      expect(hidden.status).toBe(404);
+      expect(hidden.data).toEqual({ detail: 'Not found.' });
+      as('dave');
+      expect((await client.get('/hidden/')).data).toBe('seen');
+    });
+
+    it('an override of checkPermissions runs instead of DRF\'s, and its exception is the answer', async () => {
+      as(null);
+      expect((await client.get('/extra-check/')).data).toBe('ok');
+      const blocked = await client.get('/extra-check/', { headers: { 'x-blocked': '1' } });
+      expect(blocked.status).toBe(403);
+      expect(blocked.data).toEqual({ detail: 'Blocked.' });
     });
 
     it('a bad token is 401 "Invalid token." before any permission runs', async () => {
