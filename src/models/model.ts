@@ -216,15 +216,18 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     const record = this.#record(values, codec, related);
     const columns = Object.keys(record);
     if (columns.length === 0) return this.objects.get(db, id);
-    const compiled = this.#compiledUpdate(db, columns);
+    const compiled = this.#compiledUpdate(db, columns, codec);
     const parameters = columns.map((column) => record[column]);
     parameters.push(id);
-    const [row] = await this.#write(codec, () => db.select<Record<string, unknown>>({ ...compiled, parameters }));
-    return row === undefined ? undefined : this.#withRelated(codec.decode(row), related);
+    const [stored] = await this.#write(codec, () => db.selectValues({ ...compiled, parameters }, codec.columns));
+    return stored === undefined ? undefined : this.#withRelated(codec.fromValues(stored, 0), related);
   }
 
-  /** The compiled UPDATE of `columns` by id, whose parameters are the columns' values, then the id. */
-  #compiledUpdate(db: Database, columns: readonly string[]): CompiledQuery {
+  /**
+   * The compiled UPDATE of `columns` by id, whose parameters are the columns' values, then the id. It
+   * returns the codec's columns in the codec's order, so the row is read as values (see RowCodec).
+   */
+  #compiledUpdate(db: Database, columns: readonly string[], codec: RowCodec): CompiledQuery {
     let byColumns = compiledUpdates.get(db.kysely);
     if (byColumns === undefined) compiledUpdates.set(db.kysely, (byColumns = new Map()));
     const key = `${this.meta.table}|${columns.join(',')}`;
@@ -232,7 +235,7 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     if (compiled === undefined) {
       if (byColumns.size >= COMPILED_UPDATES_LIMIT) byColumns.clear();
       const placeholders = Object.fromEntries(columns.map((column) => [column, null]));
-      compiled = db.kysely.updateTable(this.meta.table).set(placeholders).where('id', '=', 0).returningAll().compile();
+      compiled = db.kysely.updateTable(this.meta.table).set(placeholders).where('id', '=', 0).returning(codec.columns).compile();
       if (compiled.parameters.length !== columns.length + 1) throw new Error(`Unexpected UPDATE parameters: ${compiled.sql}`);
       byColumns.set(key, compiled);
     }
