@@ -5,7 +5,7 @@
 import type { Database, Dialect } from '../db/database.ts';
 import { adapterFor, type Convert, type DialectAdapter } from './dialect.ts';
 import type { ModelField } from './model-field.ts';
-import { recordBuilder, type RecordBuilder } from '../util/record-builder.ts';
+import { recordBuilder, type ExtraProperty, type RecordBuilder } from '../util/record-builder.ts';
 
 export interface ModelShape {
   readonly fields: readonly ModelField[];
@@ -51,6 +51,14 @@ export class RowCodec {
       row[columns[i]!] = decode === undefined ? value : decode(value);
     }
     return row as R;
+  }
+
+  /**
+   * Builds this codec's rows with `extras` after the columns (a queryset's selected relations), in one
+   * object literal; null for rows with a prototype (`only()`), which are filled key by key.
+   */
+  builderWith(extras: readonly ExtraProperty[]): RecordBuilder | null {
+    return this.#prototype === null ? recordBuilder(this.columns, this.#decoderAt, extras) : null;
   }
 
   /**

@@ -20,6 +20,7 @@ import type {
 } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
 import { codecFor, type RowCodec } from './codec.ts';
+import type { ExtraProperty } from '../util/record-builder.ts';
 import type { FieldMap } from './fields.ts';
 import type { ModelField } from './model-field.ts';
 import type { Columns, ColumnName, ForeignKeyName, Model, OnlyName, OrderTerm, Row } from './model.ts';
@@ -109,20 +110,26 @@ class RowReader {
       return { name, codec: related, offset };
     });
     this.keys = keys;
+    // A related row's `id` comes first among its columns: null there means the key was null.
+    const related = this.relations.map(({ name, codec: relatedCodec, offset }) => ({
+      key: name,
+      read: (values: readonly unknown[]) => (values[offset] === null ? null : relatedCodec.fromValues(values, offset)),
+    }));
+    const build = codec.builderWith(related);
+    this.#row = build !== null ? (values) => build(values, 0) : (values) => withRelated(codec.fromValues(values, 0), related, values);
   }
 
   read<R>(fetched: readonly (readonly unknown[])[]): R[] {
     return fetched.map(this.#row) as R[];
   }
 
-  readonly #row = (values: readonly unknown[]): Record<string, unknown> => {
-    const row = this.codec.fromValues<Record<string, unknown>>(values, 0);
-    // A related row's `id` comes first among its columns: null there means the key was null.
-    for (const relation of this.relations) {
-      row[relation.name] = values[relation.offset] === null ? null : relation.codec.fromValues(values, relation.offset);
-    }
-    return row;
-  };
+  readonly #row: (values: readonly unknown[]) => Record<string, unknown>;
+}
+
+/** A row with a prototype (`only()`) gets its relations one by one. */
+function withRelated(row: Record<string, unknown>, related: readonly ExtraProperty[], values: readonly unknown[]): Record<string, unknown> {
+  for (const { key, read } of related) row[key] = read(values);
+  return row;
 }
 
 const readers = new WeakMap<RowCodec, Map<string, RowReader>>();

@@ -1,7 +1,8 @@
 /**
  * Objects of one fixed shape, built from a list of values: `recordBuilder(['id', 'title'])` makes
  * `(values, offset) => ({ id: values[offset], title: values[offset + 1] })`, optionally passing each
- * value through a converter first. Build one per shape, once, and keep it.
+ * value through a converter first, and followed by extra properties computed from the whole list.
+ * Build one per shape, once, and keep it.
  *
  * Why generated code: an object filled key by key (`row[key] = value` in a loop) changes its hidden
  * class at every key, and the loop's one property store serves every model and query of the process,
@@ -13,13 +14,24 @@ export type RecordBuilder = (values: readonly unknown[], offset: number) => Reco
 
 export type Converter = (value: unknown) => unknown;
 
-export function recordBuilder(keys: readonly string[], converters: readonly (Converter | undefined)[] = []): RecordBuilder {
+/** A property after the keyed values, computed from the whole list (e.g. a joined row). */
+export interface ExtraProperty {
+  readonly key: string;
+  readonly read: (values: readonly unknown[]) => unknown;
+}
+
+export function recordBuilder(
+  keys: readonly string[],
+  converters: readonly (Converter | undefined)[] = [],
+  extras: readonly ExtraProperty[] = [],
+): RecordBuilder {
   const properties = keys.map((key, i) => {
     const value = converters[i] === undefined ? `values[offset + ${i}]` : `converters[${i}](values[offset + ${i}])`;
     return `${literalKey(key)}: ${value}`;
   });
-  const make = new Function('converters', `return (values, offset) => ({ ${properties.join(', ')} });`);
-  return make(converters) as RecordBuilder;
+  extras.forEach((extra, i) => properties.push(`${literalKey(extra.key)}: extras[${i}].read(values)`));
+  const make = new Function('converters', 'extras', `return (values, offset) => ({ ${properties.join(', ')} });`);
+  return make(converters, extras) as RecordBuilder;
 }
 
 /** A key for generated object literal code: `"__proto__": x` would set the prototype, so it is computed. */

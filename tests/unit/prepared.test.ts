@@ -11,6 +11,13 @@ describe('recordBuilder', () => {
     expect(Object.keys(build([7, 0, 'bob'], 0))).toEqual(['id', 'is_active', 'name']);
   });
 
+  it('adds extra properties after the keyed values, each read from the whole list', () => {
+    const build = recordBuilder(['id'], [], [{ key: 'pair', read: (values) => `${String(values[1])}+${String(values[2])}` }]);
+    const row = build([3, 'a', 'b'], 0);
+    expect(row).toEqual({ id: 3, pair: 'a+b' });
+    expect(Object.keys(row)).toEqual(['id', 'pair']);
+  });
+
   it('writes keys as data: quotes cannot escape the literal and __proto__ is an own property', () => {
     const keys = ['"}); throw new Error("x', '__proto__', 'a\u2028b'];
     const row = recordBuilder(keys)(['one', 'two', 'three'], 0);
