@@ -58,7 +58,8 @@ export class RowCodec {
    * object literal; null for rows with a prototype (`only()`), which are filled key by key.
    */
   builderWith(extras: readonly ExtraProperty[]): RecordBuilder | null {
-    return this.#prototype === null ? recordBuilder(this.columns, this.#decoderAt, extras) : null;
+    if (extras.length === 0 || this.#build === null) return this.#build;
+    return recordBuilder(this.columns, this.#decoderAt, extras);
   }
 
   /**
