@@ -23,9 +23,17 @@ export function prepare<P extends readonly unknown[], R = Record<string, unknown
   const row = (values: readonly unknown[]): R => build(values, 0) as R;
   const rows = (fetched: readonly (readonly unknown[])[]): R[] => fetched.map(row);
   return (...params: P) => {
-    const fetched = db.selectValues({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters: params }, keys);
+    const fetched = db.selectValues(withParameters(compiled, params), keys);
     return fetched instanceof Promise ? fetched.then(rows) : rows(fetched);
   };
+}
+
+/**
+ * A compiled query with other parameters. Written out rather than spread: a spread of Kysely's
+ * query objects, whose shapes vary, is a slow generic clone on every request.
+ */
+export function withParameters(compiled: CompiledQuery, parameters: readonly unknown[]): CompiledQuery {
+  return { query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters };
 }
 
 /** The names of a select's result columns, in order: a column's name, or its alias. */

@@ -10,6 +10,7 @@
  */
 import type { CompiledQuery, CreateTableBuilder, Kysely } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
+import { withParameters } from '../db/prepared.ts';
 import { ImproperlyConfigured, ValidationError } from '../exceptions.ts';
 import { adapterFor } from './dialect.ts';
 import { codecFor, type RowCodec } from './codec.ts';
@@ -219,7 +220,7 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
     const compiled = this.#compiledUpdate(db, columns, codec);
     const parameters = columns.map((column) => record[column]);
     parameters.push(id);
-    const [stored] = await this.#write(codec, () => db.selectValues({ ...compiled, parameters }, codec.columns));
+    const [stored] = await this.#write(codec, () => db.selectValues(withParameters(compiled, parameters), codec.columns));
     return stored === undefined ? undefined : this.#withRelated(codec.fromValues(stored, 0), related);
   }
 

@@ -19,6 +19,7 @@ import type {
   SqlBool,
 } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
+import { withParameters } from '../db/prepared.ts';
 import { codecFor, type RowCodec } from './codec.ts';
 import type { ExtraProperty } from '../util/record-builder.ts';
 import type { FieldMap } from './fields.ts';
@@ -149,8 +150,31 @@ class Slot {
 /** Stands for the primary key in the compiled `get` query; replaced by the real key on each call. */
 const PK_PARAMETER = Object.freeze({});
 
-/** Compiled queries by Kysely instance, model and shape (see `#shape`), shared by every QuerySet. */
-const shared = new WeakMap<Kysely<AnyDB>, WeakMap<Model, Map<string, Shared>>>();
+/**
+ * A trie over strings: a path of keys leads to a value. The keys it is walked with are the same string
+ * objects request after request (interned shapes, a queryset's `tail`), so each step is a lookup
+ * by a hash the string already holds, where one key made by concatenation would be a new string to
+ * flatten and hash on every request.
+ */
+class ShapeTrie<V> {
+  readonly #next = new Map<string, ShapeTrie<V>>();
+  value: V | undefined;
+
+  child(key: string): ShapeTrie<V> {
+    let node = this.#next.get(key);
+    if (node === undefined) this.#next.set(key, (node = new ShapeTrie()));
+    return node;
+  }
+}
+
+/** One model's compiled queries, by execution, filter shapes, then tail (see `#compile`), and how many. */
+interface SharedQueries {
+  readonly root: ShapeTrie<Shared>;
+  size: number;
+}
+
+/** Compiled queries by Kysely instance and model, shared by every QuerySet. */
+const shared = new WeakMap<Kysely<AnyDB>, WeakMap<Model, SharedQueries>>();
 /** Shapes are few in practice; a cap keeps an unusual app (a shape per offset) from growing without end. */
 const SHARED_LIMIT = 1_000;
 
@@ -316,21 +340,17 @@ export class QuerySet<F extends FieldMap = FieldMap> {
 
   /** The query for `execution`, compiled or reused (see the module comment), with this queryset's values bound. */
   #compile(db: Database, execution: Execution, pk?: number): CompiledQuery {
-    const key = this.#shape(execution);
     let compiled: Shared;
-    if (key === null) {
+    const queries = this.#sharedQueries(db);
+    const node = this.#sharedNode(queries, execution);
+    if (node === null) {
       compiled = this.#cache(db).queries[execution] ??= shareable(this.#build(db, execution).compile());
     } else {
-      let byModel = shared.get(db.kysely);
-      if (byModel === undefined) shared.set(db.kysely, (byModel = new WeakMap()));
-      let queries = byModel.get(this.model as Model);
-      if (queries === undefined) byModel.set(this.model as Model, (queries = new Map()));
-      const found = queries.get(key);
-      if (found === undefined) {
-        if (queries.size >= SHARED_LIMIT) queries.clear();
-        compiled = shareable(this.#build(db, execution).compile());
-        queries.set(key, compiled);
-      } else compiled = found;
+      if (node.value === undefined) {
+        node.value = shareable(this.#build(db, execution).compile());
+        queries.size++;
+      }
+      compiled = node.value;
     }
     if (!compiled.slotted) return compiled.query;
     const parameters = compiled.query.parameters;
@@ -340,22 +360,31 @@ export class QuerySet<F extends FieldMap = FieldMap> {
       const p = parameters[i];
       bound[i] = p instanceof Slot ? values[p.index] : p === PK_PARAMETER ? pk : p;
     }
-    return { ...compiled.query, parameters: bound };
+    return withParameters(compiled.query, bound);
+  }
+
+  /** This model's shared cache; started again empty when it is full. */
+  #sharedQueries(db: Database): SharedQueries {
+    let byModel = shared.get(db.kysely);
+    if (byModel === undefined) shared.set(db.kysely, (byModel = new WeakMap()));
+    let queries = byModel.get(this.model as Model);
+    if (queries === undefined || queries.size >= SHARED_LIMIT) byModel.set(this.model as Model, (queries = { root: new ShapeTrie(), size: 0 }));
+    return queries;
   }
 
   /**
-   * What decides the SQL apart from the slotted values, as the key of the shared cache: the execution;
-   * each comparison's column, operator, and how many values it takes; the ordering, relations and
-   * slicing. Null when a callback filter makes the SQL opaque (or a value is itself an SQL expression).
+   * This query's entry in the shared cache, found by what decides the SQL apart from the slotted
+   * values: the execution; each filter's shape (each comparison's column, operator, and how many
+   * values it takes); the ordering, relations and slicing (the tail). Null when a callback filter
+   * makes the SQL opaque (or a value is itself an SQL expression).
    */
-  #shape(execution: Execution): string | null {
-    const { wheres, tail } = this.#state;
-    let shape = execution;
-    for (const where of wheres) {
+  #sharedNode(queries: SharedQueries, execution: Execution): ShapeTrie<Shared> | null {
+    let node = queries.root.child(execution);
+    for (const where of this.#state.wheres) {
       if ('callback' in where || where.shape === null) return null;
-      shape += `|${where.shape}`;
+      node = node.child(where.shape);
     }
-    return `${shape}||${tail}`;
+    return node.child(this.#state.tail);
   }
 
   /** The filters' values in stored form, in the order their slots were numbered by `#filtered`. */
@@ -530,18 +559,37 @@ function shapeOf(condition: Condition): string | null {
     }
     case 'not': {
       const inner = shapeOf(condition.child);
-      return inner === null ? null : `not(${inner})`;
+      if (inner === null) return null;
+      const node = interned.child('not').child(inner);
+      return node.value ?? intern(node, `not(${inner})`);
     }
     default: {
-      let shape = `${condition.kind}(`;
-      for (let i = 0; i < condition.children.length; i++) {
-        const part = shapeOf(condition.children[i]!);
+      let node = interned.child(condition.kind);
+      for (const child of condition.children) {
+        const part = shapeOf(child);
         if (part === null) return null;
-        shape += i === 0 ? part : `,${part}`;
+        node = node.child(part);
       }
-      return `${shape})`;
+      return node.value ?? intern(node, `${condition.kind}(${condition.children.map(shapeOf).join(',')})`);
     }
   }
+}
+
+/**
+ * The shapes of `and`/`or`/`not` conditions, interned: a filter added per request gets the same string
+ * object each time, which the shared cache finds by the hash it holds. Counted, and started again when
+ * an unusual app (an `in` list of every length) has made too many.
+ */
+let interned = new ShapeTrie<string>();
+let internedCount = 0;
+const INTERNED_LIMIT = 10_000;
+
+function intern(node: ShapeTrie<string>, shape: string): string {
+  if (++internedCount > INTERNED_LIMIT) {
+    interned = new ShapeTrie();
+    internedCount = 0;
+  }
+  return (node.value = shape);
 }
 
 /** `<column> <op> ?`, made once per field and operator: a per-request filter rebuilds its shape. */

@@ -358,6 +358,38 @@ describe('QuerySet', () => {
     builds.mockRestore();
   });
 
+  it('keeps the compiled SQL of nested conditions apart: the same comparisons combined differently are other queries', async () => {
+    const { alice, bob } = await seed();
+    const published = () => Q('status', '=', 'published');
+    const byBob = () => Q('creator', '=', bob.id);
+    const first = () => Q('title', '=', 'a1');
+    const titles = async (qs: typeof Survey.objects) => (await qs.orderBy('id').all(db)).map((s) => s.title);
+    // Asked twice each, in an order where a cache keyed by less than the whole structure would answer wrongly.
+    for (let round = 0; round < 2; round++) {
+      expect(await titles(Survey.objects.where(published().or(byBob()).and(first())))).toEqual(['a1']);
+      expect(await titles(Survey.objects.where(published().or(byBob().and(first()))))).toEqual(['a1']);
+      expect(await titles(Survey.objects.where(published().and(byBob()).or(first())))).toEqual(['a1']);
+      expect(await titles(Survey.objects.where(published().or(byBob()).not()))).toEqual(['a2']);
+      expect(await titles(Survey.objects.where(published().not().or(byBob())))).toEqual(['a2', 'b1']);
+      expect(await titles(Survey.objects.where(published().not()).where(byBob()))).toEqual(['b1']);
+      expect(await titles(Survey.objects.where(published().not().and(byBob())))).toEqual(['b1']);
+      expect(await titles(Survey.objects.where(published().and(byBob())))).toEqual([]);
+      expect(await titles(Survey.objects.where(published().or(byBob())))).toEqual(['a1', 'b1']);
+      expect(await titles(Survey.objects.where(byBob().or(published())))).toEqual(['a1', 'b1']);
+      expect(await titles(Survey.objects.where(Q('creator', '=', alice.id).or(byBob())))).toEqual(['a1', 'a2', 'b1']);
+    }
+  });
+
+  it('answers rightly past the shared cache\'s limit of shapes, which it then starts again', async () => {
+    await seed();
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    // An in-list of every length from 1 to 1,100 is a shape each: more than the cache keeps.
+    for (let n = 1; n <= 1_100; n++) {
+      expect(await Survey.objects.where(Q('id', 'in', ids(n)).or(Q('title', '=', 'zz'))).count(db)).toBe(Math.min(n, 3));
+    }
+    expect(await Survey.objects.where(Q('id', 'in', ids(2)).or(Q('title', '=', 'b1'))).count(db)).toBe(3);
+  });
+
   it('a read while a transaction holds the connection waits for it, never seeing its uncommitted rows', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
