@@ -18,7 +18,8 @@ import type { FieldMap, ForeignKeyDefinition, ModelLike, ValueOf } from './field
 import { integer } from './fields.ts';
 import { ModelField } from './model-field.ts';
 import { parsePk } from './pk.ts';
-import { QuerySet } from './queryset.ts';
+import { QuerySet, getNow } from './queryset.ts';
+import type { MaybePromise } from '../util/types.ts';
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -80,6 +81,9 @@ const ID = integer({ verboseName: 'ID' });
 const compiledUpdates = new WeakMap<Kysely<AnyDB>, Map<string, CompiledQuery>>();
 /** Column lists are few in practice; the cap only bounds an app that updates every combination. */
 const COMPILED_UPDATES_LIMIT = 1_000;
+
+/** The key of Model's `update` without the promise, for ModelSerializer (see QuerySet's `getNow`). */
+export const updateNow: unique symbol = Symbol('Model.updateNow');
 
 export class ModelMeta {
   readonly name: string;
@@ -210,18 +214,27 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
    * primary key. Raises like `create`.
    */
   async update(db: Database, pk: unknown, values: Values<F>): Promise<Row<F> | undefined> {
+    return this[updateNow](db, pk, values);
+  }
+
+  /** `update`, without a promise when the database answers without one (SQLite). */
+  [updateNow](db: Database, pk: unknown, values: Values<F>): MaybePromise<Row<F> | undefined> {
     const id = parsePk(pk);
     if (id === undefined) return undefined;
     const codec = codecFor(this.meta, db);
     const related: [string, unknown][] = [];
     const record = this.#record(values, codec, related);
     const columns = Object.keys(record);
-    if (columns.length === 0) return this.objects.get(db, id);
+    if (columns.length === 0) return this.objects[getNow](db, id);
     const compiled = this.#compiledUpdate(db, columns, codec);
     const parameters = columns.map((column) => record[column]);
     parameters.push(id);
-    const [stored] = await this.#write(codec, () => db.selectValues(withParameters(compiled, parameters), codec.columns));
-    return stored === undefined ? undefined : this.#withRelated(codec.fromValues(stored, 0), related);
+    const stored = this.#write(codec, () => db.selectValues(withParameters(compiled, parameters), codec.columns));
+    return stored instanceof Promise ? stored.then((rows) => this.#updated(codec, rows, related)) : this.#updated(codec, stored, related);
+  }
+
+  #updated(codec: RowCodec, stored: readonly (readonly unknown[])[], related: readonly [string, unknown][]): Row<F> | undefined {
+    return stored[0] === undefined ? undefined : this.#withRelated(codec.fromValues(stored[0], 0), related);
   }
 
   /**

@@ -8,6 +8,8 @@
  */
 import { ImproperlyConfigured, NotFound } from '../exceptions.ts';
 import type { FieldMap, Model, ModelField, Values } from '../models/index.ts';
+import { updateNow } from '../models/model.ts';
+import type { MaybePromise } from '../util/types.ts';
 import type { Field, FieldOptions } from './field.ts';
 import {
   BooleanField,
@@ -80,12 +82,15 @@ export class ModelSerializer<I extends object = Record<string, unknown>> extends
    * Writes the validated fields. Related rows loaded on the instance (e.g. by selectRelated) carry
    * over while their key is unchanged, so the representation can still read through them.
    */
-  protected override async update(instance: I, attrs: Attrs): Promise<I> {
-    const model = this.#model();
+  protected override update(instance: I, attrs: Attrs): MaybePromise<I> {
     const before = instance as Record<string, unknown>;
-    const row = (await model.update(this.#db(), before.id, attrs as Values<FieldMap>)) as Record<string, unknown> | undefined;
+    const row = this.#model()[updateNow](this.#db(), before.id, attrs as Values<FieldMap>);
+    return row instanceof Promise ? row.then((done) => this.#updated(before, done)) : this.#updated(before, row);
+  }
+
+  #updated(before: Record<string, unknown>, row: Record<string, unknown> | undefined): I {
     if (row === undefined) throw new NotFound();
-    for (const field of model.meta.fields) {
+    for (const field of this.#model().meta.fields) {
       if (field.related === undefined || field.name in row || before[field.name] === undefined) continue;
       if (before[field.column] === row[field.column]) row[field.name] = before[field.name];
     }

@@ -20,6 +20,7 @@ import {
 } from './field.ts';
 import { pyTypeName } from './python.ts';
 import { literalKey } from '../util/record-builder.ts';
+import type { MaybePromise } from '../util/types.ts';
 
 export const NON_FIELD_ERRORS = 'non_field_errors';
 
@@ -127,6 +128,18 @@ function setValue(target: Attrs, keys: readonly string[], value: unknown): void 
 }
 
 /** DRF's `as_serializer_error`: field errors as lists, anything else under `non_field_errors`. */
+/** A field's ValidationError added to the errors (anything else propagates). */
+function withFieldError(errors: SerializerErrors | undefined, field: Field, error: unknown): SerializerErrors {
+  if (!(error instanceof ValidationError)) throw error;
+  (errors ??= {})[field.fieldName] = error.detail;
+  return errors;
+}
+
+/** What `validate` raised: a ValidationError as a serializer's error; anything else as it is. */
+function objectError(error: unknown): unknown {
+  return error instanceof ValidationError ? new ValidationError(asSerializerError(error.detail), error.code) : error;
+}
+
 function asSerializerError(detail: ErrorDetail): SerializerErrors {
   if (typeof detail === 'string') return { [NON_FIELD_ERRORS]: [detail] };
   if (Array.isArray(detail)) return { [NON_FIELD_ERRORS]: detail };
@@ -134,6 +147,14 @@ function asSerializerError(detail: ErrorDetail): SerializerErrors {
   for (const [key, value] of Object.entries(detail)) errors[key] = typeof value === 'string' ? [value] : value;
   return errors;
 }
+
+/**
+ * The keys of `isValid` and `save` without the promise: synchronous when validation and the write are
+ * (SQLite), for the generic views' per-request path. Not exported from the package: public methods
+ * that return a promise only sometimes would be a trap (see QuerySet's `getNow`).
+ */
+export const validateNow: unique symbol = Symbol('Serializer.validateNow');
+export const saveNow: unique symbol = Symbol('Serializer.saveNow');
 
 export class Serializer<I extends object = Record<string, unknown>> {
   /** The fields, by name, in representation order. Subclasses spread a parent's to extend it. */
@@ -222,22 +243,48 @@ export class Serializer<I extends object = Record<string, unknown>> {
    * data throws ValidationError(errors), which a view renders as a 400.
    */
   async isValid(options: { raiseException?: boolean } = {}): Promise<boolean> {
+    return this[validateNow](options.raiseException === true);
+  }
+
+  /** `isValid`, without a promise when validation needs none. */
+  [validateNow](raiseException: boolean): MaybePromise<boolean> {
     if (!this.#hasData) {
       throw new Error('Cannot call `.isValid()` as no `data` was passed when instantiating the serializer.');
     }
     if (this.many) throw new Error('A `many: true` serializer represents lists; validate items one at a time.');
-    if (this.#errors === undefined) {
-      try {
-        this.#validatedData = await this.runValidation(this.initialData);
-        this.#errors = {};
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        this.#validatedData = {};
-        this.#errors = asSerializerError(error.detail);
-      }
+    if (this.#errors !== undefined) return this.#verdict(raiseException);
+    let validated;
+    try {
+      validated = this.runValidation(this.initialData);
+    } catch (error) {
+      return this.#invalid(error, raiseException);
     }
-    const valid = Object.keys(this.#errors).length === 0;
-    if (!valid && options.raiseException) throw new ValidationError(this.#errors);
+    if (validated instanceof Promise) {
+      return validated.then(
+        (attrs) => this.#valid(attrs, raiseException),
+        (error: unknown) => this.#invalid(error, raiseException),
+      );
+    }
+    return this.#valid(validated, raiseException);
+  }
+
+  #valid(attrs: Attrs, raiseException: boolean): boolean {
+    this.#validatedData = attrs;
+    this.#errors = {};
+    return this.#verdict(raiseException);
+  }
+
+  /** Validation raised: a ValidationError is the verdict (its errors kept); anything else propagates. */
+  #invalid(error: unknown, raiseException: boolean): boolean {
+    if (!(error instanceof ValidationError)) throw error;
+    this.#validatedData = {};
+    this.#errors = asSerializerError(error.detail);
+    return this.#verdict(raiseException);
+  }
+
+  #verdict(raiseException: boolean): boolean {
+    const valid = Object.keys(this.#errors!).length === 0;
+    if (!valid && raiseException) throw new ValidationError(this.#errors!);
     return valid;
   }
 
@@ -280,15 +327,19 @@ export class Serializer<I extends object = Record<string, unknown>> {
    * view supplies, e.g. `{ creator: request.user }`), and returns it.
    */
   async save(extra: Attrs = {}): Promise<I> {
+    return this[saveNow](extra);
+  }
+
+  /** `save`, without a promise when `create`/`update` answer without one. */
+  [saveNow](extra: Attrs = {}): MaybePromise<I> {
     if (this.#errors === undefined) throw new Error('You must call `.isValid()` before calling `.save()`.');
     if (Object.keys(this.#errors).length > 0) throw new Error('You cannot call `.save()` on a serializer with invalid data.');
     if (this.#data !== undefined) {
       throw new Error('You cannot call `.save()` after accessing `.data`; read `.validatedData` instead.');
     }
     const attrs = { ...this.#validatedData, ...extra };
-    const saved = this.instance === undefined ? await this.create(attrs) : await this.update(this.instance as I, attrs);
-    this.instance = saved;
-    return saved;
+    const saved = this.instance === undefined ? this.create(attrs) : this.update(this.instance as I, attrs);
+    return saved instanceof Promise ? saved.then((done) => (this.instance = done)) : (this.instance = saved);
   }
 
   /** Object-level validation, after every field validated: return the attrs, or raise ValidationError. */
@@ -296,11 +347,11 @@ export class Serializer<I extends object = Record<string, unknown>> {
     return attrs;
   }
 
-  protected create(_attrs: Attrs): Promise<I> {
+  protected create(_attrs: Attrs): MaybePromise<I> {
     throw new ImproperlyConfigured(`${this.constructor.name}.create() must be implemented to save new instances.`);
   }
 
-  protected update(_instance: I, _attrs: Attrs): Promise<I> {
+  protected update(_instance: I, _attrs: Attrs): MaybePromise<I> {
     throw new ImproperlyConfigured(`${this.constructor.name}.update() must be implemented to save instances.`);
   }
 
@@ -309,39 +360,75 @@ export class Serializer<I extends object = Record<string, unknown>> {
     return this.#fields.represent(instance);
   }
 
-  /** The validation pipeline: fields, then `validate`. */
-  protected async runValidation(data: unknown): Promise<Attrs> {
+  /** The validation pipeline: fields, then `validate`. Synchronous unless a field or `validate` is not. */
+  protected runValidation(data: unknown): MaybePromise<Attrs> {
     if (data === null) throw new ValidationError({ [NON_FIELD_ERRORS]: ['No data provided'] }, 'null');
-    const attrs = await this.toInternalValue(data);
-    try {
-      const validated = await this.validate(attrs);
-      if (validated === undefined) throw new Error(`${this.constructor.name}.validate() should return the validated data.`);
-      return validated;
-    } catch (error) {
-      if (error instanceof ValidationError) throw new ValidationError(asSerializerError(error.detail), error.code);
-      throw error;
-    }
+    const attrs = this.toInternalValue(data);
+    return attrs instanceof Promise ? attrs.then((done) => this.#validateObject(done)) : this.#validateObject(attrs);
   }
 
-  /** Runs every writable field; collects all field errors before raising. */
-  protected async toInternalValue(data: unknown): Promise<Attrs> {
+  /** `validate(attrs)`; its ValidationError is a serializer's error (a list goes under non_field_errors). */
+  #validateObject(attrs: Attrs): MaybePromise<Attrs> {
+    let validated;
+    try {
+      validated = this.validate(attrs);
+    } catch (error) {
+      throw objectError(error);
+    }
+    if (validated instanceof Promise) {
+      return validated.then(
+        (done) => this.#returned(done),
+        (error: unknown) => {
+          throw objectError(error);
+        },
+      );
+    }
+    return this.#returned(validated);
+  }
+
+  #returned(validated: Attrs | undefined): Attrs {
+    if (validated === undefined) throw new Error(`${this.constructor.name}.validate() should return the validated data.`);
+    return validated;
+  }
+
+  /** Runs every writable field; collects all field errors before raising. Synchronous unless a field is not. */
+  protected toInternalValue(data: unknown): MaybePromise<Attrs> {
     if (!isMapping(data)) {
       throw new ValidationError({
         [NON_FIELD_ERRORS]: [`Invalid data. Expected a dictionary, but got ${pyTypeName(data)}.`],
       });
     }
-    const context = this.#validationContext();
-    const attrs: Attrs = {};
-    let errors: SerializerErrors | undefined;
-    for (const field of this.#fields.writable) {
+    return this.#fieldsFrom(0, data, this.#validationContext(), {}, undefined);
+  }
+
+  /** The writable fields from `index` on, synchronously until one answers with a promise. */
+  #fieldsFrom(
+    index: number,
+    data: Readonly<Record<string, unknown>>,
+    context: ValidationContext,
+    attrs: Attrs,
+    errors: SerializerErrors | undefined,
+  ): MaybePromise<Attrs> {
+    const writable = this.#fields.writable;
+    for (let i = index; i < writable.length; i++) {
+      const field = writable[i]!;
+      let value;
       try {
-        let value = field.runValidation(field.getValue(data, context), context);
-        if (value instanceof Promise) value = await value;
-        if (value !== SKIP) setValue(attrs, field.sourceAttrs, value);
+        value = field.runValidation(field.getValue(data, context), context);
       } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        (errors ??= {})[field.fieldName] = error.detail;
+        errors = withFieldError(errors, field, error);
+        continue;
       }
+      if (value instanceof Promise) {
+        return value.then(
+          (done) => {
+            if (done !== SKIP) setValue(attrs, field.sourceAttrs, done);
+            return this.#fieldsFrom(i + 1, data, context, attrs, errors);
+          },
+          (error: unknown) => this.#fieldsFrom(i + 1, data, context, attrs, withFieldError(errors, field, error)),
+        );
+      }
+      if (value !== SKIP) setValue(attrs, field.sourceAttrs, value);
     }
     if (errors !== undefined) throw new ValidationError(errors);
     return attrs;

@@ -33,10 +33,10 @@ export class RetrieveAPIView extends RetrieveModelMixin(GenericAPIView) {
 }
 
 export class RetrieveUpdateAPIView extends UpdateModelMixin(RetrieveAPIView) {
-  put(request: Request): Promise<Response> {
+  put(request: Request): MaybePromise<Response> {
     return this.update(request);
   }
-  patch(request: Request): Promise<Response> {
+  patch(request: Request): MaybePromise<Response> {
     return this.partialUpdate(request);
   }
 }

@@ -8,7 +8,7 @@ import { GenericAPIView } from './generics.ts';
 import { Response } from '../response.ts';
 import { NotFound } from '../exceptions.ts';
 import type { Request } from '../request.ts';
-import type { Serializer } from '../serializers/index.ts';
+import { Serializer, saveNow, validateNow } from '../serializers/serializer.ts';
 import type { MaybePromise } from '../util/types.ts';
 
 // TypeScript's mixin pattern requires a constructor type with `any[]` arguments.
@@ -88,20 +88,38 @@ export function RetrieveModelMixin<B extends GenericCtor>(Base: B) {
 
 export function UpdateModelMixin<B extends GenericCtor>(Base: B) {
   abstract class UpdateModel extends Base {
-    async update(request: Request, partial = false): Promise<Response> {
-      const instance = await this.getObject();
-      const serializer = this.getSerializer({ instance, data: request.data, partial, formData: request.isFormData });
-      await serializer.isValid({ raiseException: true });
-      await this.performUpdate(serializer);
-      return new Response(serializer.data);
+    /**
+     * Synchronous when every step is (the lookup, validation and the write, on SQLite) and neither
+     * `performUpdate` nor the serializer's `isValid`/`save` is overridden; `await` it either way.
+     */
+    update(request: Request, partial = false): MaybePromise<Response> {
+      const instance = this.getObject();
+      return instance instanceof Promise ? instance.then((found) => this.#update(request, found, partial)) : this.#update(request, instance, partial);
     }
 
-    async partialUpdate(request: Request): Promise<Response> {
+    partialUpdate(request: Request): MaybePromise<Response> {
       return this.update(request, true);
     }
 
     async performUpdate(serializer: Serializer): Promise<unknown> {
       return serializer.save();
+    }
+
+    #update(request: Request, instance: Record<string, unknown>, partial: boolean): MaybePromise<Response> {
+      const serializer = this.getSerializer({ instance, data: request.data, partial, formData: request.isFormData });
+      const validating =
+        serializer.isValid === Serializer.prototype.isValid ? serializer[validateNow](true) : serializer.isValid({ raiseException: true });
+      return validating instanceof Promise ? validating.then(() => this.#save(serializer)) : this.#save(serializer);
+    }
+
+    #save(serializer: Serializer): MaybePromise<Response> {
+      const saving =
+        this.performUpdate !== UpdateModel.prototype.performUpdate
+          ? this.performUpdate(serializer)
+          : serializer.save === Serializer.prototype.save
+            ? serializer[saveNow]()
+            : serializer.save();
+      return saving instanceof Promise ? saving.then(() => new Response(serializer.data)) : new Response(serializer.data);
     }
   }
   return UpdateModel;

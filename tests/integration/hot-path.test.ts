@@ -14,12 +14,16 @@ import {
   SessionAuthentication,
   TokenAuthentication,
   BasePermission,
+  AllowAny,
+  RetrieveUpdateAPIView,
   type Gatehouse,
+  type Serializer,
 } from '../../src/index.ts';
 import type { IncomingRequest } from '../../src/request.ts';
 import { makePassword } from '../../src/auth/hashers.ts';
 import { demoRoutes } from '../../examples/demo/app.ts';
 import { Life, Survey } from '../../examples/demo/models.ts';
+import { SurveySerializer } from '../../examples/demo/serializers.ts';
 import { loadFixture } from '../../examples/demo/fixture.ts';
 import { SEED, TOKENS } from '../helpers.ts';
 
@@ -103,6 +107,31 @@ describe('synchronous answers on SQLite', () => {
     }
   }
 
+  /** Validation that needs a turn of the event loop, as one that looks something up would. */
+  class SlowlyValidated extends SurveySerializer {
+    override async validate(attrs: Record<string, unknown>): Promise<Record<string, unknown>> {
+      await new Promise((resolve) => setImmediate(resolve));
+      return { ...attrs, title: String(attrs.title).toUpperCase() };
+    }
+  }
+
+  class SlowlyValidatedUpdate extends RetrieveUpdateAPIView {
+    static override queryset = Survey.objects;
+    static override serializerClass = SlowlyValidated;
+    static override permissionClasses = [AllowAny];
+  }
+
+  /** The documented hook: performUpdate decides what is saved. */
+  class DraftingUpdate extends RetrieveUpdateAPIView {
+    static override queryset = Survey.objects;
+    static override serializerClass = SurveySerializer;
+    static override permissionClasses = [AllowAny];
+
+    override async performUpdate(serializer: Serializer): Promise<unknown> {
+      return serializer.save({ status: 'draft' });
+    }
+  }
+
   beforeAll(async () => {
     app = await createApp({
       settings: {
@@ -112,6 +141,8 @@ describe('synchronous answers on SQLite', () => {
       },
       routes: [
         ...demoRoutes(),
+        path('/slowly-validated/:pk/', SlowlyValidatedUpdate),
+        path('/drafting/:pk/', DraftingUpdate),
         path('/slow/', apiView(['GET'], () => ({ slow: true }), { permissionClasses: [SlowAllow] })),
         path('/broken/', apiView(['GET'], () => {
           throw new Error('boom');
@@ -127,12 +158,54 @@ describe('synchronous answers on SQLite', () => {
     await app.close();
   });
 
-  function handle(routePath: string, url: string, headers: Record<string, string>, params: Record<string, string> = {}) {
+  function handle(routePath: string, url: string, headers: Record<string, string>, params: Record<string, string> = {}, method = 'GET', body = '') {
     const compiled = app.routes.find((r) => r.route.path === routePath);
     if (compiled === undefined) throw new Error(`no route ${routePath}`);
-    const incoming: IncomingRequest = { method: 'GET', url, headers: { host: 'testserver', ...headers }, body: Buffer.alloc(0), remoteAddress: '127.0.0.1', isSecure: false };
+    const incoming: IncomingRequest = { method, url, headers: { host: 'testserver', ...headers }, body: Buffer.from(body), remoteAddress: '127.0.0.1', isSecure: false };
     return app.handle(compiled, incoming, params);
   }
+
+  function put(routePath: string, id: number, data: unknown, headers: Record<string, string> = {}) {
+    const url = routePath.replace(':pk', String(id));
+    return handle(routePath, url, { 'content-type': 'application/json', ...headers }, { pk: String(id) }, 'PUT', JSON.stringify(data));
+  }
+
+  const asAlice = { authorization: `Token ${TOKENS.alice}` };
+
+  it('a token-authenticated update is answered without a promise, and written', async () => {
+    const rendered = put('/surveys/:pk/', 19, { title: 'Team dinner', status: 'published' }, asAlice);
+    expect(rendered).not.toBeInstanceOf(Promise);
+    expect(rendered).toMatchObject({ status: 200 });
+    expect(JSON.parse(String((rendered as { body: string }).body))).toEqual({ id: 19, title: 'Team dinner', status: 'published', creator: 'alice' });
+    expect((await Survey.objects.get(app.db, 19))?.title).toBe('Team dinner');
+    const partial = handle('/surveys/:pk/', '/surveys/19/', { 'content-type': 'application/json', ...asAlice }, { pk: '19' }, 'PATCH', '{"title":"Team lunch"}');
+    expect(partial).not.toBeInstanceOf(Promise);
+    expect(JSON.parse(String((partial as { body: string }).body))).toMatchObject({ title: 'Team lunch', status: 'published' });
+  });
+
+  it('an invalid update is a 400 without a promise, and writes nothing', async () => {
+    const rendered = put('/surveys/:pk/', 19, { title: '', status: 'published' }, asAlice);
+    expect(rendered).not.toBeInstanceOf(Promise);
+    expect(rendered).toMatchObject({ status: 400 });
+    expect(JSON.parse(String((rendered as { body: string }).body))).toEqual({ title: ['This field may not be blank.'] });
+    expect((await Survey.objects.get(app.db, 19))?.title).toBe('Team lunch');
+  });
+
+  it('an update whose validation is asynchronous answers through a promise, with what it validated', async () => {
+    const rendered = put('/slowly-validated/:pk/', 21, { title: 'Commute', status: 'published' });
+    expect(rendered).toBeInstanceOf(Promise);
+    expect(await rendered).toMatchObject({ status: 200 });
+    expect((await Survey.objects.get(app.db, 21))?.title).toBe('COMMUTE');
+    const invalid = await put('/slowly-validated/:pk/', 21, { status: 'published' });
+    expect(invalid).toMatchObject({ status: 400, body: '{"title":["This field is required."]}' });
+  });
+
+  it('an overridden performUpdate still decides what is saved', async () => {
+    const rendered = await put('/drafting/:pk/', 21, { title: 'Commute', status: 'published' });
+    expect(rendered).toMatchObject({ status: 200 });
+    expect(JSON.parse(String(rendered.body))).toMatchObject({ title: 'Commute', status: 'draft' });
+    expect((await Survey.objects.get(app.db, 21))?.status).toBe('draft');
+  });
 
   it('a token-authenticated detail read is answered without a promise', () => {
     const rendered = handle('/life/:pk/', '/life/1/', { authorization: `Token ${TOKENS.alice}` }, { pk: '1' });

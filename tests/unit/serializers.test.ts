@@ -17,6 +17,7 @@ import {
   type Attrs,
   type Field,
 } from '../../src/serializers/index.ts';
+import { Field as FieldBase } from '../../src/serializers/field.ts';
 
 const User = defineModel('user', {
   username: m.char({ maxLength: 150, unique: true }),
@@ -272,6 +273,54 @@ describe('Serializer', () => {
       status: 400,
       detail: { non_field_errors: ['Password too similar.'] },
     });
+  });
+
+  it('validates fields that answer later in order with the others, and an asynchronous validate; isValid is always a promise', async () => {
+    /** Valid only as "ok", after a turn of the event loop (as a lookup would). */
+    class LaterField extends FieldBase<string> {
+      readonly type = 'string';
+      async toInternalValue(data: unknown): Promise<string> {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (data !== 'ok') throw new ValidationError('Not ok.');
+        return 'ok';
+      }
+      toRepresentation(value: unknown): unknown {
+        return value;
+      }
+    }
+    class Mixed extends Serializer {
+      static override declaredFields = {
+        first: new CharField({ maxLength: 2 }),
+        later: new LaterField(),
+        last: new IntegerField(),
+        again: new LaterField({ required: false }),
+      };
+
+      override async validate(attrs: Attrs): Promise<Attrs> {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (attrs.first === 'no') throw new ValidationError('Refused.');
+        return { ...attrs, checked: true };
+      }
+    }
+    const invalid = new Mixed({ data: { first: 'long', later: 'bad', last: 'x', again: 'bad' } });
+    const verdict = invalid.isValid();
+    expect(verdict).toBeInstanceOf(Promise);
+    expect(await verdict).toBe(false);
+    expect(Object.entries(invalid.errors)).toEqual([
+      ['first', ['Ensure this field has no more than 2 characters.']],
+      ['later', ['Not ok.']],
+      ['last', ['A valid integer is required.']],
+      ['again', ['Not ok.']],
+    ]);
+    const valid = new Mixed({ data: { first: 'a', later: 'ok', last: '3' } });
+    expect(await valid.isValid()).toBe(true);
+    expect(valid.validatedData).toEqual({ first: 'a', later: 'ok', last: 3, checked: true });
+    const refused = new Mixed({ data: { first: 'no', later: 'ok', last: 1 } });
+    await expect(refused.isValid({ raiseException: true })).rejects.toMatchObject({ status: 400, detail: { non_field_errors: ['Refused.'] } });
+    const synchronous = new Signup({ data: { username: 'ann', password: 'pw' } });
+    const promised = synchronous.isValid();
+    expect(promised).toBeInstanceOf(Promise);
+    expect(await promised).toBe(true);
   });
 
   it('ignores unknown keys and read-only fields; representation omits write-only fields', async () => {
