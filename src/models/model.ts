@@ -11,6 +11,7 @@
 import type { CompiledQuery, CreateTableBuilder, Kysely } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
 import { withParameters } from '../db/prepared.ts';
+import { ShapeTrie } from '../util/shape-trie.ts';
 import { ImproperlyConfigured, ValidationError } from '../exceptions.ts';
 import { adapterFor } from './dialect.ts';
 import { codecFor, type RowCodec } from './codec.ts';
@@ -78,7 +79,7 @@ const ID = integer({ verboseName: 'ID' });
  * `UPDATE <table> SET <columns> WHERE id = ? RETURNING *`, compiled once per Kysely instance, table and
  * column list: every PUT of the same fields reuses the SQL instead of building and compiling it.
  */
-const compiledUpdates = new WeakMap<Kysely<AnyDB>, Map<string, CompiledQuery>>();
+const compiledUpdates = new WeakMap<Kysely<AnyDB>, { readonly root: ShapeTrie<CompiledQuery>; size: number }>();
 /** Column lists are few in practice; the cap only bounds an app that updates every combination. */
 const COMPILED_UPDATES_LIMIT = 1_000;
 
@@ -242,16 +243,18 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
    * returns the codec's columns in the codec's order, so the row is read as values (see RowCodec).
    */
   #compiledUpdate(db: Database, columns: readonly string[], codec: RowCodec): CompiledQuery {
-    let byColumns = compiledUpdates.get(db.kysely);
-    if (byColumns === undefined) compiledUpdates.set(db.kysely, (byColumns = new Map()));
-    const key = `${this.meta.table}|${columns.join(',')}`;
-    let compiled = byColumns.get(key);
+    let updates = compiledUpdates.get(db.kysely);
+    if (updates === undefined || updates.size >= COMPILED_UPDATES_LIMIT) compiledUpdates.set(db.kysely, (updates = { root: new ShapeTrie(), size: 0 }));
+    // Keyed by the table and each column name: strings of the model's, the same objects every request.
+    let node = updates.root.child(this.meta.table);
+    for (const column of columns) node = node.child(column);
+    let compiled = node.value;
     if (compiled === undefined) {
-      if (byColumns.size >= COMPILED_UPDATES_LIMIT) byColumns.clear();
       const placeholders = Object.fromEntries(columns.map((column) => [column, null]));
       compiled = db.kysely.updateTable(this.meta.table).set(placeholders).where('id', '=', 0).returning(codec.columns).compile();
       if (compiled.parameters.length !== columns.length + 1) throw new Error(`Unexpected UPDATE parameters: ${compiled.sql}`);
-      byColumns.set(key, compiled);
+      node.value = compiled;
+      updates.size++;
     }
     return compiled;
   }

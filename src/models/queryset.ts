@@ -20,6 +20,7 @@ import type {
 } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
 import { withParameters } from '../db/prepared.ts';
+import { ShapeTrie } from '../util/shape-trie.ts';
 import { codecFor, type RowCodec } from './codec.ts';
 import type { ExtraProperty } from '../util/record-builder.ts';
 import type { FieldMap } from './fields.ts';
@@ -149,23 +150,6 @@ class Slot {
 
 /** Stands for the primary key in the compiled `get` query; replaced by the real key on each call. */
 const PK_PARAMETER = Object.freeze({});
-
-/**
- * A trie over strings: a path of keys leads to a value. The keys it is walked with are the same string
- * objects request after request (interned shapes, a queryset's `tail`), so each step is a lookup
- * by a hash the string already holds, where one key made by concatenation would be a new string to
- * flatten and hash on every request.
- */
-class ShapeTrie<V> {
-  readonly #next = new Map<string, ShapeTrie<V>>();
-  value: V | undefined;
-
-  child(key: string): ShapeTrie<V> {
-    let node = this.#next.get(key);
-    if (node === undefined) this.#next.set(key, (node = new ShapeTrie()));
-    return node;
-  }
-}
 
 /** One model's compiled queries, by execution, filter shapes, then tail (see `#compile`), and how many. */
 interface SharedQueries {

@@ -126,6 +126,20 @@ describe('writes', () => {
     expect(await Survey.update(db, s.id, {})).toMatchObject({ id: s.id, status: 'published' });
   });
 
+  it('updates each set of columns with its own SQL, whatever the order they are given in', async () => {
+    const alice = await Author.create(db, { username: 'alice' });
+    const s = await Survey.create(db, { title: 'a', creator: alice });
+    // Twice over, so the second round runs on the SQL the first compiled.
+    for (let round = 0; round < 2; round++) {
+      expect(await Survey.update(db, s.id, { title: `t${round}` })).toMatchObject({ title: `t${round}`, status: 'draft', score: null });
+      expect(await Survey.update(db, s.id, { title: 'x', status: 'published' })).toMatchObject({ title: 'x', status: 'published' });
+      expect(await Survey.update(db, s.id, { status: 'draft', title: 'y' })).toMatchObject({ title: 'y', status: 'draft' });
+      expect(await Survey.update(db, s.id, { status: 'published' })).toMatchObject({ title: 'y', status: 'published' });
+      expect(await Survey.update(db, s.id, { score: 2.5, title: 'z' })).toMatchObject({ title: 'z', score: 2.5, status: 'published' });
+      expect(await Survey.update(db, s.id, { score: null, status: 'draft' })).toMatchObject({ title: 'z', score: null, status: 'draft' });
+    }
+  });
+
   it('deletes and reports whether a row went', async () => {
     const life = await Life.create(db, { answer: 1 });
     expect(await Life.delete(db, life.id)).toBe(true);
