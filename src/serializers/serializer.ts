@@ -127,7 +127,6 @@ function setValue(target: Attrs, keys: readonly string[], value: unknown): void 
   node[keys[keys.length - 1]!] = value;
 }
 
-/** DRF's `as_serializer_error`: field errors as lists, anything else under `non_field_errors`. */
 /** A field's ValidationError added to the errors (anything else propagates). */
 function withFieldError(errors: SerializerErrors | undefined, field: Field, error: unknown): SerializerErrors {
   if (!(error instanceof ValidationError)) throw error;
@@ -140,6 +139,7 @@ function objectError(error: unknown): unknown {
   return error instanceof ValidationError ? new ValidationError(asSerializerError(error.detail), error.code) : error;
 }
 
+/** DRF's `as_serializer_error`: field errors as lists, anything else under `non_field_errors`. */
 function asSerializerError(detail: ErrorDetail): SerializerErrors {
   if (typeof detail === 'string') return { [NON_FIELD_ERRORS]: [detail] };
   if (Array.isArray(detail)) return { [NON_FIELD_ERRORS]: detail };
