@@ -61,7 +61,14 @@ export async function gatehouse(
   { app, testOptions = () => undefined }: { app: Gatehouse; testOptions?: () => HandleOptions | undefined },
 ): Promise<void> {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const asBuffer = (_req: FastifyRequest, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, asBuffer);
+  // Fastify remembers which parser a Content-Type gets, except when it is the catch-all: that one it
+  // finds by parsing the header anew on every request. The types the app's parsers take are named,
+  // so each is found once.
+  for (const type of new Set(app.routes.flatMap((compiled) => compiled.view.policies.parsers.map((parser) => parser.mediaType)))) {
+    if (type !== '' && !fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'buffer' }, asBuffer);
+  }
   const trustProxy = trustsProxy(app);
 
   // Fastify's hasRoute() compares patterns; the not-found handler needs to match concrete paths.
