@@ -11,7 +11,7 @@
 import type { CompiledQuery, CreateTableBuilder, Kysely } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
 import { withParameters } from '../db/prepared.ts';
-import { ShapeTrie } from '../util/shape-trie.ts';
+import { BoundedShapeTrie } from '../util/shape-trie.ts';
 import { ImproperlyConfigured, ValidationError } from '../exceptions.ts';
 import { adapterFor } from './dialect.ts';
 import { codecFor, type RowCodec } from './codec.ts';
@@ -76,11 +76,12 @@ export interface ModelOptions {
 const ID = integer({ verboseName: 'ID' });
 
 /**
- * `UPDATE <table> SET <columns> WHERE id = ? RETURNING *`, compiled once per Kysely instance, table and
- * column list: every PUT of the same fields reuses the SQL instead of building and compiling it.
+ * `UPDATE <table> SET <columns> WHERE id = ? RETURNING <the codec's columns>`, compiled once per Kysely
+ * instance, table and column list: every PUT of the same fields reuses the SQL instead of building and
+ * compiling it. Column lists are few in practice; the cap only bounds an app that updates every
+ * combination.
  */
-const compiledUpdates = new WeakMap<Kysely<AnyDB>, { readonly root: ShapeTrie<CompiledQuery>; size: number }>();
-/** Column lists are few in practice; the cap only bounds an app that updates every combination. */
+const compiledUpdates = new WeakMap<Kysely<AnyDB>, BoundedShapeTrie<CompiledQuery>>();
 const COMPILED_UPDATES_LIMIT = 1_000;
 
 /** The key of Model's `update` without the promise, for ModelSerializer (see QuerySet's `getNow`). */
@@ -244,17 +245,16 @@ export class Model<F extends FieldMap = FieldMap> implements ModelLike<F> {
    */
   #compiledUpdate(db: Database, columns: readonly string[], codec: RowCodec): CompiledQuery {
     let updates = compiledUpdates.get(db.kysely);
-    if (updates === undefined || updates.size >= COMPILED_UPDATES_LIMIT) compiledUpdates.set(db.kysely, (updates = { root: new ShapeTrie(), size: 0 }));
+    if (updates === undefined) compiledUpdates.set(db.kysely, (updates = new BoundedShapeTrie(COMPILED_UPDATES_LIMIT)));
     // Keyed by the table and each column name: strings of the model's, the same objects every request.
-    let node = updates.root.child(this.meta.table);
+    let node = updates.root().child(this.meta.table);
     for (const column of columns) node = node.child(column);
     let compiled = node.value;
     if (compiled === undefined) {
       const placeholders = Object.fromEntries(columns.map((column) => [column, null]));
       compiled = db.kysely.updateTable(this.meta.table).set(placeholders).where('id', '=', 0).returning(codec.columns).compile();
       if (compiled.parameters.length !== columns.length + 1) throw new Error(`Unexpected UPDATE parameters: ${compiled.sql}`);
-      node.value = compiled;
-      updates.size++;
+      updates.store(node, compiled);
     }
     return compiled;
   }

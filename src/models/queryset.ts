@@ -20,7 +20,7 @@ import type {
 } from 'kysely';
 import type { AnyDB, Database } from '../db/database.ts';
 import { withParameters } from '../db/prepared.ts';
-import { ShapeTrie } from '../util/shape-trie.ts';
+import { BoundedShapeTrie, ShapeTrie } from '../util/shape-trie.ts';
 import { codecFor, type RowCodec } from './codec.ts';
 import type { ExtraProperty } from '../util/record-builder.ts';
 import type { FieldMap } from './fields.ts';
@@ -151,15 +151,11 @@ class Slot {
 /** Stands for the primary key in the compiled `get` query; replaced by the real key on each call. */
 const PK_PARAMETER = Object.freeze({});
 
-/** One model's compiled queries, by execution, filter shapes, then tail (see `#compile`), and how many. */
-interface SharedQueries {
-  readonly root: ShapeTrie<Shared>;
-  size: number;
-}
-
-/** Compiled queries by Kysely instance and model, shared by every QuerySet. */
-const shared = new WeakMap<Kysely<AnyDB>, WeakMap<Model, SharedQueries>>();
-/** Shapes are few in practice; a cap keeps an unusual app (a shape per offset) from growing without end. */
+/**
+ * Compiled queries by Kysely instance and model, shared by every QuerySet; within a model, by
+ * execution, filter shapes, then tail (see `#sharedNode`).
+ */
+const shared = new WeakMap<Kysely<AnyDB>, WeakMap<Model, BoundedShapeTrie<Shared>>>();
 const SHARED_LIMIT = 1_000;
 
 export class QuerySet<F extends FieldMap = FieldMap> {
@@ -324,18 +320,12 @@ export class QuerySet<F extends FieldMap = FieldMap> {
 
   /** The query for `execution`, compiled or reused (see the module comment), with this queryset's values bound. */
   #compile(db: Database, execution: Execution, pk?: number): CompiledQuery {
-    let compiled: Shared;
     const queries = this.#sharedQueries(db);
-    const node = this.#sharedNode(queries, execution);
-    if (node === null) {
-      compiled = this.#cache(db).queries[execution] ??= shareable(this.#build(db, execution).compile());
-    } else {
-      if (node.value === undefined) {
-        node.value = shareable(this.#build(db, execution).compile());
-        queries.size++;
-      }
-      compiled = node.value;
-    }
+    const node = this.#sharedNode(queries.root(), execution);
+    const compiled =
+      node === null
+        ? (this.#cache(db).queries[execution] ??= shareable(this.#build(db, execution).compile()))
+        : (node.value ?? queries.store(node, shareable(this.#build(db, execution).compile())));
     if (!compiled.slotted) return compiled.query;
     const parameters = compiled.query.parameters;
     const values = this.#values(db);
@@ -347,12 +337,12 @@ export class QuerySet<F extends FieldMap = FieldMap> {
     return withParameters(compiled.query, bound);
   }
 
-  /** This model's shared cache; started again empty when it is full. */
-  #sharedQueries(db: Database): SharedQueries {
+  /** This model's shared cache of compiled queries. */
+  #sharedQueries(db: Database): BoundedShapeTrie<Shared> {
     let byModel = shared.get(db.kysely);
     if (byModel === undefined) shared.set(db.kysely, (byModel = new WeakMap()));
     let queries = byModel.get(this.model as Model);
-    if (queries === undefined || queries.size >= SHARED_LIMIT) byModel.set(this.model as Model, (queries = { root: new ShapeTrie(), size: 0 }));
+    if (queries === undefined) byModel.set(this.model as Model, (queries = new BoundedShapeTrie(SHARED_LIMIT)));
     return queries;
   }
 
@@ -362,8 +352,8 @@ export class QuerySet<F extends FieldMap = FieldMap> {
    * values it takes); the ordering, relations and slicing (the tail). Null when a callback filter
    * makes the SQL opaque (or a value is itself an SQL expression).
    */
-  #sharedNode(queries: SharedQueries, execution: Execution): ShapeTrie<Shared> | null {
-    let node = queries.root.child(execution);
+  #sharedNode(root: ShapeTrie<Shared>, execution: Execution): ShapeTrie<Shared> | null {
+    let node = root.child(execution);
     for (const where of this.#state.wheres) {
       if ('callback' in where || where.shape === null) return null;
       node = node.child(where.shape);
@@ -544,37 +534,26 @@ function shapeOf(condition: Condition): string | null {
     case 'not': {
       const inner = shapeOf(condition.child);
       if (inner === null) return null;
-      const node = interned.child('not').child(inner);
-      return node.value ?? intern(node, `not(${inner})`);
+      const node = interned.root().child('not').child(inner);
+      return node.value ?? interned.store(node, `not(${inner})`);
     }
     default: {
-      let node = interned.child(condition.kind);
+      let node = interned.root().child(condition.kind);
       for (const child of condition.children) {
         const part = shapeOf(child);
         if (part === null) return null;
         node = node.child(part);
       }
-      return node.value ?? intern(node, `${condition.kind}(${condition.children.map(shapeOf).join(',')})`);
+      return node.value ?? interned.store(node, `${condition.kind}(${condition.children.map(shapeOf).join(',')})`);
     }
   }
 }
 
 /**
  * The shapes of `and`/`or`/`not` conditions, interned: a filter added per request gets the same string
- * object each time, which the shared cache finds by the hash it holds. Counted, and started again when
- * an unusual app (an `in` list of every length) has made too many.
+ * object each time, which the shared cache finds by the hash it holds.
  */
-let interned = new ShapeTrie<string>();
-let internedCount = 0;
-const INTERNED_LIMIT = 10_000;
-
-function intern(node: ShapeTrie<string>, shape: string): string {
-  if (++internedCount > INTERNED_LIMIT) {
-    interned = new ShapeTrie();
-    internedCount = 0;
-  }
-  return (node.value = shape);
-}
+const interned = new BoundedShapeTrie<string>(10_000);
 
 /** `<column> <op> ?`, made once per field and operator: a per-request filter rebuilds its shape. */
 const comparisonShapes = new WeakMap<ModelField, Map<string, string>>();
