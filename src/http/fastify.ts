@@ -11,6 +11,7 @@ import type { CompiledRoute, Gatehouse, HandleOptions, Rendered } from '../app.t
 import type { IncomingRequest } from '../request.ts';
 import { APIException, NotFound, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../exceptions.ts';
 import { silentLogger } from '../logging.ts';
+import { WriteBatch } from './write-batch.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
 
@@ -70,6 +71,8 @@ export async function gatehouse(
     if (type !== '' && !fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'buffer' }, asBuffer);
   }
   const trustProxy = trustsProxy(app);
+  // Fastify's error handler answers a response that could not be sent (a status it refuses).
+  const responses = new WriteBatch<FastifyReply, Rendered>(send, (reply, error) => reply.send(error));
 
   // Fastify's hasRoute() compares patterns; the not-found handler needs to match concrete paths.
   const paths = FindMyWay({ maxParamLength: 256 });
@@ -80,15 +83,16 @@ export async function gatehouse(
       url: compiled.route.path,
       // Per route, so the plugin form honours the app's limit whatever the host server's is.
       bodyLimit: Math.floor(app.settings.bodyLimit),
-      // Not async: a request Gatehouse answers synchronously (a read on SQLite) is written out within
-      // the socket's read, as a hand-written route would, with no promise and no microtask.
+      // Not async: a request Gatehouse answers synchronously (a read on SQLite) costs no promise and
+      // no microtask. Its response goes out with the others of this turn of the event loop.
       handler: (req, reply) => {
         const problem = headerProblem(req);
         if (problem !== null) return app.handleError(incoming(req, trustProxy), problem).then((rendered) => send(reply, rendered));
         const rendered = app.handle(compiled, incoming(req, trustProxy), req.params as Record<string, string>, testOptions());
-        if (rendered instanceof Promise) return rendered.then((done) => send(reply, done));
-        send(reply, rendered);
-        // Fastify sends what a synchronous handler returns: it returns nothing, the reply is sent.
+        // handle() never rejects. The handler returns nothing either way, so Fastify leaves the reply
+        // to the batch.
+        if (rendered instanceof Promise) void rendered.then((done) => responses.add(reply, done));
+        else responses.add(reply, rendered);
         return undefined;
       },
     });

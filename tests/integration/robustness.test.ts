@@ -3,7 +3,7 @@
  * concurrent requests, values a view cannot send, and configuration the adapter must honour.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
 import {
   APIView,
@@ -255,6 +255,55 @@ describe('the Fastify plugin', () => {
     expect(JSON.parse(response.body)).toEqual({ detail: 'Unsupported media type "text/x-other" in request.' });
     await host.close();
     await app.close();
+  });
+});
+
+describe('writing responses', () => {
+  const events: string[] = [];
+  class Marked extends APIView {
+    static override authenticationClasses = [];
+    static override permissionClasses = [AllowAny];
+    get(request: Request): Response {
+      const status = Number(request.queryParams.get('status') ?? 200);
+      events.push(`handled ${request.queryParams.get('n') ?? ''}`);
+      return new Response({ n: request.queryParams.get('n') }, status);
+    }
+  }
+  let app: Gatehouse;
+  let host: FastifyInstance;
+  beforeAll(async () => {
+    app = await createApp({ settings: { secretKey: 'x', databaseUrl: 'sqlite::memory:' }, routes: [path('/marked/', Marked)] });
+    host = Fastify();
+    host.addHook('onSend', async (request, _reply, payload) => {
+      events.push(`sent ${new URL(request.url, 'http://x').searchParams.get('n') ?? ''}`);
+      return payload;
+    });
+    await host.register(gatehouse, { app });
+  });
+  afterAll(async () => {
+    await host.close();
+    await app.close();
+  });
+
+  it('the responses of requests answered in one turn of the event loop are written together, after it', async () => {
+    events.length = 0;
+    const responses = await Promise.all(['1', '2', '3'].map((n) => host.inject({ method: 'GET', url: `/marked/?n=${n}` })));
+    expect(responses.map((r) => [r.statusCode, r.body])).toEqual([
+      [200, '{"n":"1"}'],
+      [200, '{"n":"2"}'],
+      [200, '{"n":"3"}'],
+    ]);
+    expect(events).toEqual(['handled 1', 'handled 2', 'handled 3', 'sent 1', 'sent 2', 'sent 3']);
+  });
+
+  it('a response Fastify refuses to write goes to the error handler, and the rest of the batch is written', async () => {
+    const [refused, fine] = await Promise.all([
+      host.inject({ method: 'GET', url: '/marked/?n=1&status=1000' }),
+      host.inject({ method: 'GET', url: '/marked/?n=2' }),
+    ]);
+    expect(refused.statusCode).toBe(500);
+    expect(JSON.parse(refused.body)).toEqual({ detail: 'A server error occurred.' });
+    expect([fine.statusCode, fine.body]).toEqual([200, '{"n":"2"}']);
   });
 });
 
